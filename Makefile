@@ -1,0 +1,50 @@
+# Screener's tasks. `make help` lists them.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint typecheck pytest check-rules format clean
+
+help: ## List the tasks
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Screener needs Python 3.11 or newer; $(PYTHON) is older. Set PYTHON=..."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(STAMP) ## Make the virtual environment (.venv) and install Screener into it
+
+run: $(STAMP) ## Serve Screener with the default rules on http://127.0.0.1:8000
+	$(BIN)/screener serve --dev --host $(HOST) --port $(PORT)
+
+test: lint typecheck pytest ## Run every check and test (what CI runs)
+
+lint: $(STAMP) ## Lint and check formatting with ruff
+	$(BIN)/ruff check screener tests
+	$(BIN)/ruff format --check screener tests
+
+typecheck: $(STAMP) ## Type-check the package with mypy --strict
+	$(BIN)/mypy
+
+pytest: $(STAMP) ## Run the test suite
+	$(BIN)/pytest
+
+check-rules: $(STAMP) ## Check every rules file in rules/ and run its cases
+	$(BIN)/screener check rules/*.yaml
+
+format: $(STAMP) ## Format the code with ruff
+	$(BIN)/ruff format screener tests
+	$(BIN)/ruff check --fix screener tests
+
+clean: ## Remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis dist build test-artifacts

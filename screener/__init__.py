@@ -1,0 +1,60 @@
+"""Screener: a contraindication screening questionnaire driven by a clinician-reviewed rules file.
+
+``create_app`` builds the web application; ``flask --app screener run`` finds it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+from screener import config as settings
+from screener.resources import data_dir, default_rules_path, load_ruleset
+from screener.screening import Screening
+from screener.state import TokenBox
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("screener")
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from defaults, ``SCREENER_*`` variables and then ``test_config``."""
+    app = Flask(__name__, template_folder=str(data_dir("templates")))
+    app.config.update(settings.defaults())
+    app.config.update(settings.from_environ(os.environ))
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        log.warning(
+            "SCREENER_SECRET_KEY is not set: using a random key for development. "
+            "Answers in progress are lost on restart and cannot move between processes."
+        )
+        app.config["SECRET_KEY"] = secrets.token_urlsafe(32)
+    # A screening page posts a token and a few short fields; refuse anything much bigger.
+    if app.config["MAX_CONTENT_LENGTH"] is None:
+        app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    app.config["MAX_FORM_PARTS"] = min(app.config["MAX_FORM_PARTS"], 100)
+
+    ruleset = load_ruleset(app.config["RULES"] or default_rules_path())
+    app.extensions["screener"] = Screening(
+        ruleset=ruleset,
+        tokens=TokenBox(
+            app.config["SECRET_KEY"],
+            ruleset_sha256=ruleset.sha256,
+            ttl_seconds=int(app.config["ANSWERS_TTL"]),
+            fallbacks=app.config["SECRET_KEY_FALLBACKS"],
+        ),
+        timezone=ZoneInfo(app.config["TIMEZONE"]),
+    )
+
+    from screener import views
+
+    views.init_app(app)
+    return app

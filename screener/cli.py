@@ -1,0 +1,152 @@
+"""The ``screener`` command: check rules files, evaluate answers, serve the app."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from screener import engine
+from screener.config import ConfigError, from_environ
+from screener.resources import default_rules_path, load_ruleset
+from screener.ruleset import Problem, Ruleset, RulesetError
+
+EXIT_PROBLEMS = 1
+EXIT_BAD_INPUT = 2
+
+
+def _configured_rules() -> Path:
+    """The rules file from SCREENER_RULES, or the packaged default."""
+    try:
+        rules = from_environ(os.environ).get("RULES")
+    except ConfigError as e:
+        _fail(str(e))
+    return Path(rules) if rules else default_rules_path()
+
+
+def _fail(message: str, code: int = EXIT_PROBLEMS) -> NoReturn:
+    click.echo(f"screener: {message}", err=True)
+    sys.exit(code)
+
+
+def _load(path: Path) -> Ruleset:
+    try:
+        return load_ruleset(path)
+    except RulesetError as e:
+        for problem in e.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(EXIT_PROBLEMS)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="screener")
+def main() -> None:
+    """Screener: a contraindication screening questionnaire driven by a rules file."""
+
+
+@main.command()
+@click.argument("rules", nargs=-1, type=click.Path(path_type=Path))
+def check(rules: tuple[Path, ...]) -> None:
+    """Check rules files (default: the configured one) and run their cases.
+
+    Prints every problem as FILE:LINE: message. Exits 1 if there is any.
+    """
+    found_problems = False
+    for path in rules or (_configured_rules(),):
+        try:
+            ruleset = load_ruleset(path)
+        except RulesetError as e:
+            problems = list(e.problems)
+        else:
+            problems = [
+                Problem(ruleset.filename, case.line, failure)
+                for case in ruleset.cases
+                for failure in engine.case_failures(ruleset, case)
+            ]
+        for problem in problems:
+            click.echo(str(problem))
+        if problems:
+            found_problems = True
+            click.echo(f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''}")
+        else:
+            click.echo(
+                f"{path}: OK: {ruleset.id} {ruleset.version} ({ruleset.short_hash}), "
+                f"{len(ruleset.questions)} questions, {len(ruleset.rules)} rules, "
+                f"{len(ruleset.cases)} cases pass"
+            )
+    sys.exit(EXIT_PROBLEMS if found_problems else 0)
+
+
+@main.command()
+@click.option("--rules", type=click.Path(path_type=Path), help="Rules file (default: configured).")
+@click.argument("answers", default="-", type=click.File("r", encoding="utf-8"))
+def evaluate(rules: Path | None, answers: Any) -> None:
+    """Evaluate ANSWERS (a JSON file, or - for standard input) and print the result as JSON.
+
+    ANSWERS is an object such as {"fever": "no", "severe_pain": "unsure"}.
+    Questions left out count as unanswered, which is the same as "unsure".
+    Exits 2 on unknown question ids or answer values.
+    """
+    ruleset = _load(rules or _configured_rules())
+    try:
+        given = json.load(answers)
+    except json.JSONDecodeError as e:
+        _fail(f"the answers are not valid JSON: {e}", EXIT_BAD_INPUT)
+    if not isinstance(given, dict) or not all(isinstance(v, str) for v in given.values()):
+        _fail(
+            'the answers must be a JSON object of question ids to answers, such as {"fever": "no"}',
+            EXIT_BAD_INPUT,
+        )
+    try:
+        result = engine.evaluate(ruleset, given)
+    except engine.AnswerError as e:
+        _fail("; ".join(e.problems), EXIT_BAD_INPUT)
+    click.echo(json.dumps(engine.result_json(ruleset, result), indent=2, ensure_ascii=False))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes (default: one per CPU core).",
+)
+@click.option(
+    "--dev",
+    is_flag=True,
+    help="Development mode: allow a missing SCREENER_SECRET_KEY (a random key is made).",
+)
+def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
+    """Serve Screener with the production server (gunicorn)."""
+    from screener import create_app
+    from screener.server import run
+
+    try:
+        settings = from_environ(os.environ)
+    except ConfigError as e:
+        _fail(str(e))
+    if not settings.get("SECRET_KEY") and not dev:
+        _fail(
+            "SCREENER_SECRET_KEY is not set. Set it to a long random value (for example "
+            "the output of: python -c 'import secrets; print(secrets.token_urlsafe(32))'), "
+            "or use --dev to try Screener locally."
+        )
+    try:
+        app = create_app()
+    except RulesetError as e:
+        for problem in e.problems:
+            click.echo(str(problem), err=True)
+        _fail("the rules file has problems; nothing is served")
+    ruleset = app.extensions["screener"].ruleset
+    click.echo(
+        f"Screener serving {ruleset.id} {ruleset.version} ({ruleset.short_hash}) "
+        f"on http://{host}:{port}/",
+        err=True,
+    )
+    run(app, host=host, port=port, workers=workers or os.cpu_count() or 1)

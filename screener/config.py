@@ -1,0 +1,101 @@
+"""Screener's settings: defaults, and SCREENER_* environment variables with clear errors."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+PREFIX = "SCREENER_"
+
+
+class ConfigError(ValueError):
+    """A setting with a value Screener cannot use."""
+
+
+def _text(value: str) -> str:
+    return value
+
+
+def _seconds(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"must be a whole number of seconds, not {value!r}") from None
+    if number < 60:
+        raise ConfigError(f"must be at least 60 seconds, not {number}")
+    return number
+
+
+def _key_list(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _timezone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{value!r} is not a known time zone (try 'Europe/London')") from None
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its config key, default, parser and meaning (for the README)."""
+
+    key: str
+    default: Any
+    parse: Callable[[str], Any]
+    help: str
+
+
+SETTINGS = (
+    Setting(
+        "RULES", None, _text, "Path of the rules file. Default: the packaged prostate-massage.yaml."
+    ),
+    Setting(
+        "SECRET_KEY",
+        None,
+        _text,
+        "Key for the answers token. Required by `screener serve`; keep it secret and the same "
+        "on every instance. Without it a development server makes a random one.",
+    ),
+    Setting(
+        "SECRET_KEY_FALLBACKS",
+        [],
+        _key_list,
+        "Comma-separated older keys still accepted while answers tokens made with them expire.",
+    ),
+    Setting("ANSWERS_TTL", 3600, _seconds, "Seconds an answers token stays valid (at least 60)."),
+    Setting("TIMEZONE", "UTC", _timezone, "Time zone for the date and time on the result page."),
+    Setting(
+        "EMERGENCY_NUMBER",
+        "",
+        _text,
+        "Emergency phone number to show (for example 999 or 112). Default: 'your local "
+        "emergency number'.",
+    ),
+)
+
+
+def defaults() -> dict[str, Any]:
+    """Every setting at its default."""
+    return {s.key: s.default for s in SETTINGS}
+
+
+def from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The settings given as ``SCREENER_*`` variables; raise ConfigError naming each bad one."""
+    found: dict[str, Any] = {}
+    errors = []
+    for setting in SETTINGS:
+        raw = environ.get(PREFIX + setting.key)
+        if raw is None or raw == "":
+            continue
+        try:
+            found[setting.key] = setting.parse(raw)
+        except ConfigError as e:
+            errors.append(f"{PREFIX}{setting.key} {e}")
+    if errors:
+        raise ConfigError("; ".join(errors))
+    return found

@@ -1,0 +1,178 @@
+"""The screening engine: which questions are asked, and what a set of answers leads to.
+
+Pure functions over a :class:`~screener.ruleset.Ruleset` and a mapping of
+question id to answer value. No Flask, no I/O, no URLs: the web views, the
+API, the command line and the tests all call the same code.
+
+Semantics, in brief (docs/rules-format.md has the whole story):
+
+* A question is *asked* when it has no ``when`` or its ``when`` holds on the
+  answers to the questions before it. Answers to questions that are not
+  asked are dropped.
+* A question that is asked but not answered counts as its ``if_unanswered``
+  value (``unsure`` by default), so a missing answer never lowers the outcome.
+* Hit policy: every rule whose condition holds adds its reason; the outcome
+  is the most severe among those rules, or the lowest outcome when none holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from screener.ruleset import Case, Outcome, Question, Ruleset
+
+
+class AnswerError(ValueError):
+    """Answers that name an unknown question or give a value the question does not offer."""
+
+    def __init__(self, problems: list[str]) -> None:
+        """Keep every problem found."""
+        self.problems = tuple(problems)
+        super().__init__("; ".join(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why an outcome was reached: one rule that held, in words for the person."""
+
+    rule: str
+    outcome: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What a set of answers leads to."""
+
+    outcome: Outcome
+    reasons: tuple[Reason, ...]
+    answers: Mapping[str, str]
+
+
+def answer_problems(ruleset: Ruleset, answers: Mapping[str, Any]) -> list[str]:
+    """Every unknown question id and unknown answer value, in plain words."""
+    problems = []
+    for qid, value in answers.items():
+        question = ruleset.question_by_id.get(qid)
+        if question is None:
+            problems.append(f"unknown question id {qid!r}")
+        elif value not in question.values:
+            allowed = ", ".join(repr(v) for v in question.values)
+            problems.append(f"{qid!r} cannot be {value!r}; its answers are {allowed}")
+    return problems
+
+
+def is_asked(question: Question, answers: Mapping[str, str]) -> bool:
+    """Whether the question is asked, given the answers before it."""
+    return question.when is None or question.when.holds(answers)
+
+
+def relevant_answers(ruleset: Ruleset, answers: Mapping[str, str]) -> dict[str, str]:
+    """The answers to questions that are asked; answers to the rest are dropped."""
+    kept: dict[str, str] = {}
+    for question in ruleset.questions:
+        if question.id in answers and is_asked(question, kept):
+            kept[question.id] = answers[question.id]
+    return kept
+
+
+def complete_answers(ruleset: Ruleset, answers: Mapping[str, str]) -> dict[str, str]:
+    """The relevant answers, with every asked but unanswered question set to its default."""
+    full: dict[str, str] = {}
+    for question in ruleset.questions:
+        if is_asked(question, full):
+            full[question.id] = answers.get(question.id, question.if_unanswered)
+    return full
+
+
+def asked_questions(ruleset: Ruleset, answers: Mapping[str, str]) -> list[Question]:
+    """The questions asked so far or still to come, given the answers so far."""
+    relevant = relevant_answers(ruleset, answers)
+    return [q for q in ruleset.questions if is_asked(q, relevant)]
+
+
+def next_question(ruleset: Ruleset, answers: Mapping[str, str]) -> Question | None:
+    """The first asked question without an answer, or None when all are answered."""
+    relevant = relevant_answers(ruleset, answers)
+    for question in ruleset.questions:
+        if question.id not in relevant and is_asked(question, relevant):
+            return question
+    return None
+
+
+def previous_question(
+    ruleset: Ruleset, answers: Mapping[str, str], current: str | None
+) -> Question | None:
+    """The asked question before ``current`` (or the last one, when ``current`` is None)."""
+    earlier = asked_questions(ruleset, answers)
+    if current is not None:
+        ids = [q.id for q in ruleset.questions]
+        stop = ids.index(current)
+        earlier = [q for q in earlier if ids.index(q.id) < stop]
+    return earlier[-1] if earlier else None
+
+
+def fire(ruleset: Ruleset, full: Mapping[str, str]) -> Result:
+    """Apply the hit policy to complete answers (see :func:`complete_answers`)."""
+    by_id = ruleset.outcome_by_id
+    fired = [rule for rule in ruleset.rules if rule.when.holds(full)]
+    if not fired:
+        return Result(ruleset.lowest, (), full)
+    fired.sort(key=lambda rule: -by_id[rule.outcome].severity)
+    reasons = tuple(Reason(rule.id, rule.outcome, rule.reason) for rule in fired)
+    return Result(by_id[fired[0].outcome], reasons, full)
+
+
+def evaluate(ruleset: Ruleset, answers: Mapping[str, str]) -> Result:
+    """Check the answers and return the outcome they lead to; raise AnswerError if invalid."""
+    problems = answer_problems(ruleset, answers)
+    if problems:
+        raise AnswerError(problems)
+    return fire(ruleset, complete_answers(ruleset, answers))
+
+
+def result_json(ruleset: Ruleset, result: Result) -> dict[str, Any]:
+    """The result in the public JSON shape shared by the command line and the API."""
+    return {
+        "outcome": {
+            "id": result.outcome.id,
+            "severity": result.outcome.severity,
+            "title": result.outcome.title,
+        },
+        "reasons": [{"rule": r.rule, "outcome": r.outcome, "text": r.text} for r in result.reasons],
+        "ruleset": {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256},
+    }
+
+
+def case_answers(ruleset: Ruleset, case: Case) -> dict[str, str]:
+    """A case's answers, with its ``others`` value given to every other asked question."""
+    if case.others is None:
+        return dict(case.answers)
+    full: dict[str, str] = {}
+    for question in ruleset.questions:
+        if question.id in case.answers:
+            full[question.id] = case.answers[question.id]
+        elif is_asked(question, full):
+            full[question.id] = case.others
+    return full
+
+
+def case_failures(ruleset: Ruleset, case: Case) -> list[str]:
+    """What is wrong with a case: answers to questions it does not ask, or a different outcome."""
+    answers = case_answers(ruleset, case)
+    relevant = relevant_answers(ruleset, answers)
+    failures = [
+        f"case {case.id!r} answers {qid!r}, which its other answers do not ask"
+        for qid in case.answers
+        if qid not in relevant
+    ]
+    result = evaluate(ruleset, answers)
+    if result.outcome.id != case.outcome:
+        fired = ", ".join(r.rule for r in result.reasons) or "no rule"
+        failures.append(
+            f"case {case.id!r} expects {case.outcome!r} but gets {result.outcome.id!r} "
+            f"(rules that hold: {fired})"
+        )
+    return failures

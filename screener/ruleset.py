@@ -1,0 +1,813 @@
+"""Rules files: parse and check one into frozen objects, naming file:line for every problem.
+
+This module is part of Screener's pure core: it reads no files and imports
+nothing from Flask. ``screener.resources`` does the reading.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import jsonschema
+import yaml
+
+YES, NO, UNSURE = "yes", "no", "unsure"
+
+Path = tuple[str | int, ...]
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a rules file, at a line of it."""
+
+    filename: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        """Format as ``file:line: message``, the form editors and CI understand."""
+        return f"{self.filename}:{self.line}: {self.message}"
+
+
+class RulesetError(Exception):
+    """A rules file that cannot be used; carries every problem found at once."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        """Keep the problems, sorted by file and line."""
+        self.problems = tuple(sorted(problems, key=lambda p: (p.filename, p.line)))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+# --------------------------------------------------------------------------- model
+
+
+class Condition:
+    """A test on answers, from the rules file's small condition language."""
+
+    __slots__ = ()
+
+    def holds(self, answers: Mapping[str, str]) -> bool:
+        """Whether the condition is true for these answers."""
+        raise NotImplementedError
+
+    def questions(self) -> frozenset[str]:
+        """The ids of every question the condition looks at."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerIn(Condition):
+    """True when the question was asked and its answer is one of ``values``."""
+
+    question: str
+    values: frozenset[str]
+
+    def holds(self, answers: Mapping[str, str]) -> bool:
+        """Whether the answer is among the values (a question not asked has no answer)."""
+        return answers.get(self.question) in self.values
+
+    def questions(self) -> frozenset[str]:
+        """Just this condition's question."""
+        return frozenset((self.question,))
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf(Condition):
+    """True when every part holds."""
+
+    parts: tuple[Condition, ...]
+
+    def holds(self, answers: Mapping[str, str]) -> bool:
+        """Short-circuiting and."""
+        return all(part.holds(answers) for part in self.parts)
+
+    def questions(self) -> frozenset[str]:
+        """The union of the parts' questions."""
+        return frozenset().union(*(p.questions() for p in self.parts))
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf(Condition):
+    """True when at least one part holds."""
+
+    parts: tuple[Condition, ...]
+
+    def holds(self, answers: Mapping[str, str]) -> bool:
+        """Short-circuiting or."""
+        return any(part.holds(answers) for part in self.parts)
+
+    def questions(self) -> frozenset[str]:
+        """The union of the parts' questions."""
+        return frozenset().union(*(p.questions() for p in self.parts))
+
+
+@dataclass(frozen=True, slots=True)
+class Not(Condition):
+    """True when the part does not hold."""
+
+    part: Condition
+
+    def holds(self, answers: Mapping[str, str]) -> bool:
+        """Negation."""
+        return not self.part.holds(answers)
+
+    def questions(self) -> frozenset[str]:
+        """The part's questions."""
+        return self.part.questions()
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One answer a person can choose."""
+
+    value: str
+    label: str
+
+
+DEFAULT_OPTIONS = (Option(YES, "Yes"), Option(NO, "No"), Option(UNSURE, "Not sure"))
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A question, asked on a page of its own when its ``when`` holds."""
+
+    id: str
+    text: str
+    hint: str | None
+    options: tuple[Option, ...]
+    when: Condition | None
+    if_unanswered: str
+    line: int
+
+    def label(self, value: str) -> str:
+        """The label shown for an answer value."""
+        for option in self.options:
+            if option.value == value:
+                return option.label
+        raise KeyError(value)
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The answer values, in the order offered."""
+        return tuple(o.value for o in self.options)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a person is told; a higher severity points more urgently to care."""
+
+    id: str
+    severity: int
+    title: str
+    body: str
+    next_steps_title: str | None
+    next_steps: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """The line of guidance a rule implements."""
+
+    section: str
+    quote: str | None
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """When ``when`` holds, the rule adds its reason and proposes its outcome."""
+
+    id: str
+    when: Condition
+    outcome: str
+    reason: str
+    source: Source
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """A worked example the ruleset must get right."""
+
+    id: str
+    answers: Mapping[str, str]
+    others: str | None
+    outcome: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """The clinical review status of a ruleset version."""
+
+    status: str
+    reviewer: str | None
+    date: str | None
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    """A checked rules file; build it with :func:`parse`."""
+
+    id: str
+    version: str
+    title: str
+    description: str | None
+    review: Review | None
+    questions: tuple[Question, ...]
+    outcomes: tuple[Outcome, ...]
+    rules: tuple[Rule, ...]
+    cases: tuple[Case, ...]
+    sha256: str
+    filename: str
+    question_by_id: Mapping[str, Question] = field(init=False, repr=False, compare=False)
+    outcome_by_id: Mapping[str, Outcome] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Index questions and outcomes by id."""
+        object.__setattr__(self, "question_by_id", {q.id: q for q in self.questions})
+        object.__setattr__(self, "outcome_by_id", {o.id: o for o in self.outcomes})
+
+    @property
+    def lowest(self) -> Outcome:
+        """The outcome that applies when no rule holds."""
+        return min(self.outcomes, key=lambda o: o.severity)
+
+    @property
+    def short_hash(self) -> str:
+        """The first 12 hex digits of the file's sha256, enough to tell versions apart."""
+        return self.sha256[:12]
+
+
+# --------------------------------------------------------------------------- YAML with lines
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML where only true/false are booleans (so ``yes`` and ``no`` stay text)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _read_yaml(text: str, filename: str) -> tuple[Any, dict[Path, int], list[Problem]]:
+    """Parse YAML into plain data plus the line where every path starts."""
+    loader = _Loader(text)
+    lines: dict[Path, int] = {(): 1}
+    problems: list[Problem] = []
+
+    def problem(node: yaml.Node, message: str) -> None:
+        problems.append(Problem(filename, node.start_mark.line + 1, message))
+
+    def scalar(node: yaml.Node) -> Any:
+        try:
+            return loader.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as e:
+            problem(node, f"not valid YAML: {e.problem}")
+            return None
+
+    def build(node: yaml.Node, path: Path) -> Any:
+        lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+                if not isinstance(key, str | int) or isinstance(key, bool):
+                    problem(key_node, "keys must be plain text")
+                    continue
+                key = str(key)
+                if key in out:
+                    first = lines[(*path, key)]
+                    problem(key_node, f"duplicate key {key!r} (first on line {first})")
+                    continue
+                lines[(*path, key)] = key_node.start_mark.line + 1
+                out[key] = build(value_node, (*path, key))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return scalar(node)
+
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None, lines, [Problem(filename, 1, "the file is empty")]
+        return build(root, ()), lines, problems
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        what = " ".join(s for s in (e.context, e.problem) if s)
+        return (
+            None,
+            lines,
+            [Problem(filename, mark.line + 1 if mark else 1, f"not valid YAML: {what}")],
+        )
+    except yaml.YAMLError as e:
+        return None, lines, [Problem(filename, 1, f"not valid YAML: {e}")]
+    finally:
+        loader.dispose()
+
+
+# --------------------------------------------------------------------------- checking
+
+
+_ID_PATTERN = "^[a-z][a-z0-9_]*$"
+_SINGULAR = {"questions": "question", "outcomes": "outcome", "rules": "rule", "cases": "case"}
+_CONDITION_BRANCHES = ("is", "in", "all", "any", "not")
+
+
+class _Checker:
+    """Collects problems with their lines while a rules file is checked."""
+
+    def __init__(self, filename: str, data: Any, lines: Mapping[Path, int]) -> None:
+        self.filename = filename
+        self.data = data
+        self.lines = lines
+        self.problems: list[Problem] = []
+
+    def line(self, path: Path) -> int:
+        """The line of the nearest enclosing path that has one."""
+        while path not in self.lines and path:
+            path = path[:-1]
+        return self.lines.get(path, 1)
+
+    def where(self, path: Path) -> str:
+        """A reader's name for a path: ``rule 'fever' when.any[1]``."""
+        if not path:
+            return "top level"
+        head, rest = path[0], list(path[1:])
+        name = str(head)
+        items = self.data.get(head) if isinstance(self.data, dict) else None
+        if head in _SINGULAR and rest and isinstance(rest[0], int) and isinstance(items, list):
+            index = rest.pop(0)
+            assert isinstance(index, int)
+            item = items[index] if index < len(items) else None
+            ident = item.get("id") if isinstance(item, dict) else None
+            name = (
+                f"{_SINGULAR[str(head)]} {ident!r}"
+                if isinstance(ident, str)
+                else f"{head}[{index}]"
+            )
+        tail = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rest)
+        return f"{name} {tail.lstrip('.')}".rstrip()
+
+    def add(self, path: Path, message: str) -> None:
+        """Record a problem at a path."""
+        self.problems.append(
+            Problem(self.filename, self.line(path), f"{self.where(path)}: {message}")
+        )
+
+    # ----------------------------------------------------------------- schema
+
+    def check_schema(self, schema: Mapping[str, Any]) -> None:
+        """Report every schema violation in plain words."""
+        validator = jsonschema.Draft202012Validator(schema)
+        for error in validator.iter_errors(self.data):
+            for leaf in _leaf_errors(error):
+                self._schema_problem(leaf)
+
+    def _schema_problem(self, error: jsonschema.ValidationError) -> None:
+        path: Path = tuple(error.absolute_path)
+        kind, instance = error.validator, error.instance
+        value: Any = error.validator_value
+        schema: Any = error.schema if isinstance(error.schema, dict) else {}
+        if kind == "required":
+            missing = [k for k in value if isinstance(instance, dict) and k not in instance]
+            self.add(path, f"missing required key {missing[0]!r}" if missing else error.message)
+        elif kind == "additionalProperties" and isinstance(instance, dict):
+            allowed = sorted(schema.get("properties", {}))
+            for key in sorted(k for k in instance if k not in allowed):
+                hint = difflib.get_close_matches(key, allowed, n=1)
+                suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+                self.add(
+                    (*path, key),
+                    f"unknown key {key!r}{suggestion}; allowed here: {', '.join(allowed)}",
+                )
+        elif kind == "type":
+            wanted = {
+                "string": "text",
+                "object": "a mapping",
+                "array": "a list",
+                "integer": "a whole number",
+            }.get(str(value), str(value))
+            extra = " (put it in quotes)" if value == "string" and instance is not None else ""
+            self.add(path, f"must be {wanted}, not {_shown(instance)}{extra}")
+        elif kind == "enum":
+            self.add(path, f"must be one of {', '.join(map(str, value))}, not {_shown(instance)}")
+        elif kind == "pattern" and value == _ID_PATTERN:
+            self.add(
+                path,
+                f"{_shown(instance)} is not a valid id: use lower-case letters, digits "
+                "and _, starting with a letter",
+            )
+        elif kind == "pattern" and path == ("version",):
+            self.add(path, f"{_shown(instance)} is not a version number such as '1.2.0'")
+        elif kind == "pattern":
+            self.add(path, f"{_shown(instance)} does not have the expected form ({value})")
+        elif kind == "minItems":
+            self.add(path, f"must have at least {value} item{'s' if value != 1 else ''}")
+        elif kind == "minLength":
+            self.add(path, "must not be empty")
+        elif kind == "uniqueItems":
+            self.add(path, "lists the same value more than once")
+        elif kind == "minimum":
+            self.add(path, f"must be at least {value}")
+        elif kind == "oneOf":
+            self.add(path, _condition_shape_message(instance))
+        else:
+            self.add(path, error.message)
+
+    # ----------------------------------------------------------------- meaning
+
+    def check_meaning(self) -> None:
+        """Check what the schema cannot: ids, references, order of questions, cases."""
+        data = self.data if isinstance(self.data, dict) else {}
+        questions = _items(data.get("questions"))
+        outcomes = _items(data.get("outcomes"))
+        rules = _items(data.get("rules"))
+        cases = _items(data.get("cases"))
+
+        for section in ("questions", "outcomes", "rules", "cases"):
+            self._unique_ids(section)
+
+        options: dict[str, tuple[str, ...]] = {}
+        position: dict[str, int] = {}
+        for i, q in questions:
+            qid = q.get("id")
+            if not isinstance(qid, str) or qid in options:
+                continue
+            values = _option_values(q)
+            options[qid] = values
+            position[qid] = i
+            seen: set[str] = set()
+            for j, value in enumerate(values):
+                if value in seen:
+                    self.add(
+                        ("questions", i, "options", j, "value"), f"repeats the answer {value!r}"
+                    )
+                seen.add(value)
+            unanswered = q.get("if_unanswered", UNSURE)
+            if isinstance(unanswered, str) and unanswered not in values:
+                where: Path = ("questions", i, "if_unanswered")
+                if "if_unanswered" not in q:
+                    where = ("questions", i, "options")
+                    self.add(
+                        where,
+                        f"has no {UNSURE!r} answer, so set if_unanswered to the answer "
+                        "that applies when the question is not answered",
+                    )
+                else:
+                    self.add(where, f"{unanswered!r} is not one of the answers {_listed(values)}")
+
+        severities: dict[int, str] = {}
+        outcome_ids: list[str] = []
+        for i, o in outcomes:
+            oid, severity = o.get("id"), o.get("severity")
+            if isinstance(oid, str):
+                outcome_ids.append(oid)
+            if isinstance(severity, int) and not isinstance(severity, bool):
+                if severity in severities:
+                    self.add(
+                        ("outcomes", i, "severity"),
+                        f"severity {severity} is already outcome {severities[severity]!r}'s; "
+                        "each outcome needs its own so the most severe is clear",
+                    )
+                else:
+                    severities[severity] = str(oid)
+
+        self._question_conditions(questions, options, position)
+
+        for i, r in rules:
+            if isinstance(r.get("when"), dict):
+                self._condition(r["when"], ("rules", i, "when"), options)
+            outcome = r.get("outcome")
+            if isinstance(outcome, str) and outcome not in outcome_ids:
+                self.add(("rules", i, "outcome"), _unknown("outcome", outcome, outcome_ids))
+
+        for i, c in cases:
+            self._case(i, c, options, outcome_ids)
+
+    def _unique_ids(self, section: str) -> None:
+        first: dict[str, int] = {}
+        items = self.data.get(section) if isinstance(self.data, dict) else None
+        for i, item in _items(items):
+            ident = item.get("id")
+            if not isinstance(ident, str):
+                continue
+            if ident in first:
+                self.add(
+                    (section, i, "id"),
+                    f"duplicate {_SINGULAR[section]} id {ident!r} "
+                    f"(first on line {self.line((section, first[ident], 'id'))})",
+                )
+            else:
+                first[ident] = i
+
+    def _condition(
+        self, cond: Any, path: Path, options: Mapping[str, tuple[str, ...]]
+    ) -> set[tuple[str, Path]]:
+        """Check references in a condition; return the (question, path) pairs it names."""
+        named: set[tuple[str, Path]] = set()
+        if not isinstance(cond, dict):
+            return named
+        for key in ("all", "any"):
+            for j, part in (
+                enumerate(cond.get(key) or []) if isinstance(cond.get(key), list) else []
+            ):
+                named |= self._condition(part, (*path, key, j), options)
+        if "not" in cond:
+            named |= self._condition(cond["not"], (*path, "not"), options)
+        qid = cond.get("question")
+        if isinstance(qid, str):
+            named.add((qid, (*path, "question")))
+            if qid not in options:
+                self.add((*path, "question"), _unknown("question", qid, list(options)))
+            else:
+                wanted = cond.get("in") if "in" in cond else [cond.get("is")]
+                for j, value in enumerate(wanted if isinstance(wanted, list) else []):
+                    if isinstance(value, str) and value not in options[qid]:
+                        where = (*path, "in", j) if "in" in cond else (*path, "is")
+                        self.add(
+                            where,
+                            f"question {qid!r} has no answer {value!r}; "
+                            f"its answers are {_listed(options[qid])}",
+                        )
+        return named
+
+    def _question_conditions(
+        self,
+        questions: Iterable[tuple[int, dict[str, Any]]],
+        options: Mapping[str, tuple[str, ...]],
+        position: Mapping[str, int],
+    ) -> None:
+        """A follow-up may only depend on questions asked before it, and never in a cycle."""
+        depends: dict[str, list[tuple[str, Path]]] = {}
+        for i, q in questions:
+            qid = q.get("id")
+            if not isinstance(qid, str) or position.get(qid) != i or "when" not in q:
+                continue
+            depends[qid] = sorted(self._condition(q["when"], ("questions", i, "when"), options))
+        in_cycle: set[str] = set()
+        for start in depends:
+            cycle = _find_cycle(start, depends)
+            if cycle and not in_cycle & set(cycle):
+                in_cycle |= set(cycle)
+                first_ref = next(p for other, p in depends[cycle[0]] if other == cycle[1])
+                self.add(first_ref, f"asks in a cycle: {' → '.join(cycle)}")
+        for qid, refs in depends.items():
+            if qid in in_cycle:
+                continue
+            for other, path in refs:
+                if other in position and position[other] >= position[qid]:
+                    self.add(
+                        path,
+                        f"depends on {other!r}, which is asked later; move {other!r} "
+                        f"before {qid!r}",
+                    )
+
+    def _case(
+        self,
+        i: int,
+        case: Mapping[str, Any],
+        options: Mapping[str, tuple[str, ...]],
+        outcome_ids: Sequence[str],
+    ) -> None:
+        answers = case.get("answers")
+        if isinstance(answers, dict):
+            for qid, value in answers.items():
+                path: Path = ("cases", i, "answers", qid)
+                if qid not in options:
+                    self.add(path, _unknown("question", qid, list(options)))
+                elif isinstance(value, str) and value not in options[qid]:
+                    self.add(
+                        path,
+                        f"question {qid!r} has no answer {value!r}; its answers are "
+                        f"{_listed(options[qid])}",
+                    )
+        others = case.get("others")
+        if isinstance(others, str):
+            listed = answers if isinstance(answers, dict) else {}
+            lacking = [q for q, vals in options.items() if others not in vals and q not in listed]
+            if lacking:
+                self.add(
+                    ("cases", i, "others"),
+                    f"{others!r} is not an answer to {_listed(lacking)}; list those in answers",
+                )
+        outcome = case.get("outcome")
+        if isinstance(outcome, str) and outcome not in outcome_ids:
+            self.add(("cases", i, "outcome"), _unknown("outcome", outcome, outcome_ids))
+
+
+def _leaf_errors(error: jsonschema.ValidationError) -> Iterator[jsonschema.ValidationError]:
+    """Descend into a condition's oneOf to the branch its keys choose."""
+    if error.validator != "oneOf" or not isinstance(error.instance, dict):
+        yield error
+        return
+    keys = [k for k in _CONDITION_BRANCHES if k in error.instance]
+    if len(keys) != 1 or set(error.instance) - {"question", *keys}:
+        yield error
+        return
+    branch = _CONDITION_BRANCHES.index(keys[0])
+    chosen = [e for e in error.context or () if e.relative_schema_path[0] == branch]
+    if not chosen:
+        yield error
+        return
+    for sub in chosen:
+        yield from _leaf_errors(sub)
+
+
+def _condition_shape_message(instance: Any) -> str:
+    """Say what is wrong with the shape of a condition."""
+    form = (
+        "use {question: ID, is: VALUE}, {question: ID, in: [VALUES]}, {all: [...]}, "
+        "{any: [...]} or {not: ...}"
+    )
+    if not isinstance(instance, dict):
+        return f"a condition must be a mapping: {form}"
+    unknown = sorted(set(instance) - {"question", *_CONDITION_BRANCHES})
+    if unknown:
+        hint = difflib.get_close_matches(unknown[0], ["question", *_CONDITION_BRANCHES], n=1)
+        suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+        return f"unknown key {unknown[0]!r} in condition{suggestion}; {form}"
+    keys = [k for k in _CONDITION_BRANCHES if k in instance]
+    if "question" in instance and not {"is", "in"} & set(keys):
+        return f"a condition on a question needs 'is: VALUE' or 'in: [VALUES]'; {form}"
+    if {"is", "in"} <= set(keys):
+        return "use either 'is' or 'in' in one condition, not both"
+    if {"is", "in"} & set(keys) and "question" not in instance:
+        return f"'is' and 'in' need the question they test: {form}"
+    if len(keys) != 1:
+        return f"a condition has exactly one of question, all, any or not; {form}"
+    return f"not a valid condition: {form}"
+
+
+def _find_cycle(start: str, depends: Mapping[str, Sequence[tuple[str, Path]]]) -> list[str] | None:
+    """The first dependency cycle through ``start``, as a list of ids ending where it began."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        node, trail = stack.pop()
+        for other, _ in depends.get(node, ()):
+            if other == start:
+                return [*trail, start]
+            if other not in seen:
+                seen.add(other)
+                stack.append((other, [*trail, other]))
+    return None
+
+
+def _items(value: Any) -> list[tuple[int, dict[str, Any]]]:
+    """The mappings in a list, with their indexes; anything malformed is skipped."""
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def _option_values(question: Mapping[str, Any]) -> tuple[str, ...]:
+    opts = question.get("options")
+    if not isinstance(opts, list):
+        return tuple(o.value for o in DEFAULT_OPTIONS)
+    return tuple(
+        o["value"] for o in opts if isinstance(o, dict) and isinstance(o.get("value"), str)
+    )
+
+
+def _unknown(kind: str, name: str, known: Sequence[str]) -> str:
+    hint = difflib.get_close_matches(name, known, n=1)
+    suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+    return f"no {kind} has the id {name!r}{suggestion}"
+
+
+def _listed(values: Iterable[str]) -> str:
+    return ", ".join(repr(v) for v in values)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _build_condition(raw: Mapping[str, Any]) -> Condition:
+    if "all" in raw:
+        return AllOf(tuple(_build_condition(p) for p in raw["all"]))
+    if "any" in raw:
+        return AnyOf(tuple(_build_condition(p) for p in raw["any"]))
+    if "not" in raw:
+        return Not(_build_condition(raw["not"]))
+    values = raw["in"] if "in" in raw else [raw["is"]]
+    return AnswerIn(raw["question"], frozenset(values))
+
+
+def _build(data: Mapping[str, Any], lines: Mapping[Path, int], sha: str, filename: str) -> Ruleset:
+    def line(*path: str | int) -> int:
+        return lines.get(tuple(path), 1)
+
+    questions = tuple(
+        Question(
+            id=q["id"],
+            text=q["text"],
+            hint=q.get("hint"),
+            options=tuple(Option(o["value"], o["label"]) for o in q["options"])
+            if "options" in q
+            else DEFAULT_OPTIONS,
+            when=_build_condition(q["when"]) if "when" in q else None,
+            if_unanswered=q.get("if_unanswered", UNSURE),
+            line=line("questions", i),
+        )
+        for i, q in enumerate(data["questions"])
+    )
+    outcomes = tuple(
+        sorted(
+            (
+                Outcome(
+                    id=o["id"],
+                    severity=o["severity"],
+                    title=o["title"],
+                    body=o["body"],
+                    next_steps_title=o.get("next_steps_title"),
+                    next_steps=tuple(o.get("next_steps", ())),
+                    line=line("outcomes", i),
+                )
+                for i, o in enumerate(data["outcomes"])
+            ),
+            key=lambda o: -o.severity,
+        )
+    )
+    rules = tuple(
+        Rule(
+            id=r["id"],
+            when=_build_condition(r["when"]),
+            outcome=r["outcome"],
+            reason=r["reason"],
+            source=Source(
+                r["source"]["section"], r["source"].get("quote"), r["source"].get("note")
+            ),
+            line=line("rules", i),
+        )
+        for i, r in enumerate(data["rules"])
+    )
+    cases = tuple(
+        Case(
+            id=c["id"],
+            answers=dict(c["answers"]),
+            others=c.get("others"),
+            outcome=c["outcome"],
+            line=line("cases", i),
+        )
+        for i, c in enumerate(data["cases"])
+    )
+    raw_review = data.get("review")
+    review = (
+        Review(
+            raw_review["status"],
+            raw_review.get("reviewer"),
+            raw_review.get("date"),
+            raw_review.get("notes"),
+        )
+        if raw_review
+        else None
+    )
+    return Ruleset(
+        id=data["id"],
+        version=data["version"],
+        title=data["title"],
+        description=data.get("description"),
+        review=review,
+        questions=questions,
+        outcomes=outcomes,
+        rules=rules,
+        cases=cases,
+        sha256=sha,
+        filename=filename,
+    )
+
+
+def parse(text: str, *, filename: str, schema: Mapping[str, Any]) -> Ruleset:
+    """Parse and check a rules file's text; raise RulesetError listing every problem."""
+    data, lines, problems = _read_yaml(text, filename)
+    if data is None and problems:
+        raise RulesetError(problems)
+    checker = _Checker(filename, data, lines)
+    checker.problems.extend(problems)
+    checker.check_schema(schema)
+    checker.check_meaning()
+    if checker.problems:
+        raise RulesetError(checker.problems)
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return _build(data, lines, sha, filename)

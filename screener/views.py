@@ -1,0 +1,253 @@
+"""The self-screening pages: thin views that read the form, call the engine and render.
+
+Every step after the start page is a POST carrying the answers token, so the
+answers never appear in a URL or a cookie (see docs/design.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any, NoReturn
+
+from flask import Blueprint, Flask, Response, abort, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from screener import engine
+from screener.forms import question_form
+from screener.ruleset import Question
+from screener.screening import screening
+from screener.state import TokenError
+
+bp = Blueprint("screening", __name__)
+log = logging.getLogger("screener")
+
+
+class ExpiredAnswers(HTTPException):
+    """The answers token is missing, tampered, expired or from other rules."""
+
+    code = 400
+    description = "expired"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _answers() -> dict[str, str]:
+    """The answers in the posted token; 400 'expired' page if it cannot be used."""
+    try:
+        answers = screening().tokens.open(request.form.get("token", ""))
+    except TokenError:
+        raise ExpiredAnswers() from None
+    if engine.answer_problems(screening().ruleset, answers):
+        raise ExpiredAnswers()
+    return engine.relevant_answers(screening().ruleset, answers)
+
+
+def _posted_question(answers: dict[str, str]) -> Question:
+    """The question named in the form, which must be asked with these answers."""
+    ruleset = screening().ruleset
+    question = ruleset.question_by_id.get(request.form.get("question", ""))
+    if question is None or not engine.is_asked(question, answers):
+        _bad_request()
+    return question
+
+
+def _bad_request() -> NoReturn:
+    abort(400, description="unknown question")
+
+
+def _seal(answers: dict[str, str]) -> str:
+    return screening().tokens.seal(answers)
+
+
+def _question_page(
+    question: Question,
+    answers: dict[str, str],
+    *,
+    review: bool = False,
+    form: Any = None,
+) -> str:
+    ruleset = screening().ruleset
+    if form is None:
+        form = question_form(
+            question, answer=answers.get(question.id), review="1" if review else ""
+        )
+    asked = engine.asked_questions(ruleset, answers)
+    return render_template(
+        "question.html",
+        question=question,
+        form=form,
+        token=_seal(answers),
+        number=asked.index(question) + 1,
+        review=review,
+    )
+
+
+def _check_page(answers: dict[str, str]) -> str:
+    ruleset = screening().ruleset
+    rows = [(q, q.label(answers[q.id])) for q in engine.asked_questions(ruleset, answers)]
+    return render_template("check.html", rows=rows, token=_seal(answers))
+
+
+def _after(answers: dict[str, str], current: Question | None, *, review: bool) -> str:
+    """The page after ``current``: the next question in order, or the check page when done."""
+    ruleset = screening().ruleset
+    pending = engine.next_question(ruleset, answers)
+    if review or pending is None:
+        return _question_page(pending, answers, review=True) if pending else _check_page(answers)
+    ids = [q.id for q in ruleset.questions]
+    later = [
+        q
+        for q in engine.asked_questions(ruleset, answers)
+        if current is None or ids.index(q.id) > ids.index(current.id)
+    ]
+    return _question_page(later[0] if later else pending, answers)
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@bp.get("/")
+def start() -> str:
+    """The start page: what this is, what it is not, privacy, emergencies."""
+    return render_template("start.html", token=None)
+
+
+@bp.post("/start")
+def begin() -> str:
+    """Start, or resume when coming back from the first question with answers in hand."""
+    answers = _answers() if request.form.get("token") else {}
+    return _after(answers, None, review=False)
+
+
+@bp.post("/answer")
+def answer() -> str:
+    """Record one answer, drop follow-ups it makes irrelevant, and show what comes next."""
+    answers = _answers()
+    question = _posted_question(answers)
+    review = request.form.get("review") == "1"
+    form = question_form(question, formdata=request.form)
+    if not form.validate():
+        return _question_page(question, answers, review=review, form=form)
+    answers = engine.relevant_answers(
+        screening().ruleset, {**answers, question.id: form.answer.data}
+    )
+    return _after(answers, question, review=review)
+
+
+@bp.post("/back")
+def back() -> str:
+    """The page before: the previous asked question, or the start page before the first."""
+    answers = _answers()
+    current = request.form.get("question") or None
+    if current is not None:
+        current = _posted_question(answers).id
+    previous = engine.previous_question(screening().ruleset, answers, current)
+    if previous is None:
+        return render_template("start.html", token=_seal(answers))
+    return _question_page(previous, answers)
+
+
+@bp.post("/change")
+def change() -> str:
+    """Ask an answered question again, from the check page."""
+    answers = _answers()
+    return _question_page(_posted_question(answers), answers, review=True)
+
+
+@bp.post("/check")
+def check() -> str:
+    """Check your answers (or the next unanswered question if some remain)."""
+    return _after(_answers(), None, review=True)
+
+
+@bp.post("/result")
+def result() -> str:
+    """The outcome, its reasons and next steps, once every asked question is answered."""
+    answers = _answers()
+    ruleset = screening().ruleset
+    if engine.next_question(ruleset, answers) is not None:
+        return _after(answers, None, review=True)
+    outcome = engine.evaluate(ruleset, answers)
+    return render_template(
+        "result.html",
+        result=outcome,
+        answered=[(q, q.label(answers[q.id])) for q in engine.asked_questions(ruleset, answers)],
+        screened_at=screening().now(),
+    )
+
+
+# --------------------------------------------------------------------------- app-wide
+
+
+def _reject_cross_site() -> None:
+    """Refuse form posts that another site's page made the browser send."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        if site not in ("same-origin", "none"):
+            abort(403)
+        return
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != request.host_url.rstrip("/"):
+        abort(403)
+
+
+def _headers(response: Response) -> Response:
+    """Keep answer pages out of caches and lock down what pages may do."""
+    headers = response.headers
+    if request.endpoint != "static":
+        headers["Cache-Control"] = "no-store"
+    headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'",
+    )
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    return response
+
+
+_PROBLEMS = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "not_allowed",
+    413: "too_large",
+    500: "server_error",
+}
+
+
+def _problem_page(error: HTTPException) -> tuple[str, int]:
+    code = error.code or 500
+    kind = "expired" if isinstance(error, ExpiredAnswers) else _PROBLEMS.get(code, "bad_request")
+    return render_template("problem.html", kind=kind, code=code), code
+
+
+def _server_error(error: Exception) -> tuple[str, int]:
+    # Where it failed, but not the exception's message: it could hold an answer.
+    frames = traceback.extract_tb(error.__traceback__)
+    where = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(frames))
+    log.error(
+        "unhandled %s on %s %s at %s", type(error).__name__, request.method, request.path, where
+    )
+    return render_template("problem.html", kind="server_error", code=500), 500
+
+
+def init_app(app: Flask) -> None:
+    """Attach the pages, the cross-site guard, the headers and friendly error pages."""
+    app.register_blueprint(bp)
+    app.before_request(_reject_cross_site)
+    app.after_request(_headers)
+    app.register_error_handler(HTTPException, _problem_page)
+    app.register_error_handler(Exception, _server_error)
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        s = screening()
+        return {
+            "ruleset": s.ruleset,
+            "emergency_number": app.config["EMERGENCY_NUMBER"],
+        }

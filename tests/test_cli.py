@@ -1,0 +1,167 @@
+"""The screener command: check, evaluate and serve."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from screener.cli import main
+from screener.resources import default_rules_path, load_ruleset
+from tests.test_ruleset import MINI
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_check_default_rules(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SCREENER_RULES", raising=False)
+    result = runner.invoke(main, ["check"])
+    assert result.exit_code == 0, result.output
+    assert "OK: prostate_massage 1.0.0" in result.output
+    assert "26 cases pass" in result.output
+
+
+def test_check_uses_the_configured_rules(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, rules_file: Callable[[str], Path]
+) -> None:
+    monkeypatch.setenv("SCREENER_RULES", str(rules_file(MINI)))
+    result = runner.invoke(main, ["check"])
+    assert result.exit_code == 0, result.output
+    assert "OK: mini 1.0" in result.output
+
+
+def test_check_reports_every_problem_with_file_and_line(
+    runner: CliRunner, rules_file: Callable[[str], Path]
+) -> None:
+    good = rules_file(MINI, "good.yaml")
+    bad = rules_file(
+        MINI.replace("    outcome: high", "    outcome: nowhere").replace(
+            'version: "1.0"', "version: 1"
+        ),
+        "bad.yaml",
+    )
+    result = runner.invoke(main, ["check", str(good), str(bad)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert f"{bad}:2: version: must be text, not 1 (put it in quotes)" in lines
+    assert f"{bad}:16: rule 'r1' outcome: no outcome has the id 'nowhere'" in lines
+    assert any(line.startswith(f"{good}: OK") for line in lines)
+    assert "Traceback" not in result.output
+
+
+def test_check_reports_failing_cases(runner: CliRunner, rules_file: Callable[[str], Path]) -> None:
+    path = rules_file(MINI.replace("others: no, outcome: low", "others: yes, outcome: low"))
+    result = runner.invoke(main, ["check", str(path)])
+    assert result.exit_code == 1
+    assert (
+        f"{path}:20: case 'none' expects 'low' but gets 'high' (rules that hold: r1)"
+        in result.output
+    )
+
+
+def test_check_missing_file(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["check", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'nope.yaml'}:1: no such file" in result.output
+
+
+def test_evaluate_from_stdin(runner: CliRunner) -> None:
+    ruleset = load_ruleset(default_rules_path())
+    answers = {q.id: "no" for q in ruleset.questions if q.when is None}
+    result = runner.invoke(main, ["evaluate", "-"], input=json.dumps(answers))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {
+        "outcome": {"id": "info", "severity": 1, "title": "General safety information"},
+        "reasons": [],
+        "ruleset": {"id": "prostate_massage", "version": "1.0.0", "sha256": ruleset.sha256},
+    }
+
+
+def test_evaluate_from_file_with_unanswered_as_unsure(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "answers.json"
+    ruleset = load_ruleset(default_rules_path())
+    answers = {
+        q.id: "no" for q in ruleset.questions if q.when is None and q.id != "prostate_cancer"
+    }
+    path.write_text(json.dumps(answers))
+    result = runner.invoke(main, ["evaluate", str(path)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["outcome"]["id"] == "clinician"
+    assert [r["rule"] for r in out["reasons"]] == ["prostate_cancer_history"]
+
+
+def test_evaluate_with_other_rules(runner: CliRunner, rules_file: Callable[[str], Path]) -> None:
+    path = rules_file(MINI)
+    result = runner.invoke(
+        main, ["evaluate", "--rules", str(path)], input='{"a": "yes", "b": "no"}'
+    )
+    assert result.exit_code == 0
+    assert json.loads(result.output)["outcome"]["id"] == "low"
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ('{"fevr": "no"}', "unknown question id 'fevr'"),
+        ('{"fever": "maybe"}', "'fever' cannot be 'maybe'"),
+        ('{"fever": true}', "must be a JSON object of question ids to answers"),
+        ('["fever"]', "must be a JSON object"),
+        ("{not json", "the answers are not valid JSON"),
+    ],
+)
+def test_evaluate_bad_answers_exit_2(runner: CliRunner, given: str, message: str) -> None:
+    result = runner.invoke(main, ["evaluate"], input=given)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_evaluate_with_broken_rules_exits_1(
+    runner: CliRunner, rules_file: Callable[[str], Path]
+) -> None:
+    path = rules_file(MINI.replace("    outcome: high", "    outcome: nowhere"))
+    result = runner.invoke(main, ["evaluate", "--rules", str(path)], input="{}")
+    assert result.exit_code == 1
+    assert f"{path}:16:" in result.output
+
+
+def test_serve_refuses_without_a_secret(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SCREENER_SECRET_KEY", raising=False)
+    result = runner.invoke(main, ["serve"])
+    assert result.exit_code == 1
+    assert "SCREENER_SECRET_KEY is not set" in result.output
+
+
+def test_serve_refuses_invalid_rules(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, rules_file: Callable[[str], Path]
+) -> None:
+    path = rules_file(MINI.replace("    outcome: high", "    outcome: nowhere"))
+    monkeypatch.setenv("SCREENER_SECRET_KEY", "k")
+    monkeypatch.setenv("SCREENER_RULES", str(path))
+    result = runner.invoke(main, ["serve"])
+    assert result.exit_code == 1
+    assert f"{path}:16:" in result.output
+    assert "nothing is served" in result.output
+
+
+def test_serve_refuses_bad_settings(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCREENER_SECRET_KEY", "k")
+    monkeypatch.setenv("SCREENER_ANSWERS_TTL", "soon")
+    result = runner.invoke(main, ["serve"])
+    assert result.exit_code == 1
+    assert "SCREENER_ANSWERS_TTL must be a whole number of seconds" in result.output
+
+
+def test_console_script_is_installed() -> None:
+    assert (
+        shutil.which("screener")
+        or Path(__file__).parents[1].joinpath(".venv/bin/screener").exists()
+    )

@@ -1,0 +1,75 @@
+"""Settings from SCREENER_* variables, with clear errors."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from screener import create_app
+from screener.config import ConfigError, from_environ
+
+
+def test_defaults_need_nothing() -> None:
+    assert from_environ({}) == {}
+
+
+def test_values_are_parsed() -> None:
+    found = from_environ(
+        {
+            "SCREENER_ANSWERS_TTL": "900",
+            "SCREENER_SECRET_KEY": "12345",
+            "SCREENER_SECRET_KEY_FALLBACKS": "old1, old2",
+            "SCREENER_TIMEZONE": "Europe/London",
+            "OTHER": "ignored",
+        }
+    )
+    assert found == {
+        "ANSWERS_TTL": 900,
+        "SECRET_KEY": "12345",
+        "SECRET_KEY_FALLBACKS": ["old1", "old2"],
+        "TIMEZONE": "Europe/London",
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SCREENER_ANSWERS_TTL", "ten", "SCREENER_ANSWERS_TTL must be a whole number of seconds"),
+        ("SCREENER_ANSWERS_TTL", "5", "must be at least 60 seconds"),
+        ("SCREENER_TIMEZONE", "Mars/Olympus", "'Mars/Olympus' is not a known time zone"),
+    ],
+)
+def test_bad_values(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        from_environ({name: value})
+
+
+def test_app_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCREENER_SECRET_KEY", "from env")
+    monkeypatch.setenv("SCREENER_EMERGENCY_NUMBER", "112")
+    app = create_app({"TESTING": True})
+    assert app.config["SECRET_KEY"] == "from env"
+    response = app.test_client().get("/")
+    assert "call 112" in response.get_data(as_text=True)
+
+
+def test_missing_secret_makes_a_random_one_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("SCREENER_SECRET_KEY", raising=False)
+    with caplog.at_level(logging.WARNING, logger="screener"):
+        one = create_app({"TESTING": True})
+        two = create_app({"TESTING": True})
+    assert "SCREENER_SECRET_KEY is not set" in caplog.text
+    assert one.config["SECRET_KEY"] and one.config["SECRET_KEY"] != two.config["SECRET_KEY"]
+
+
+def test_readme_documents_every_setting() -> None:
+    from pathlib import Path
+
+    from screener.config import PREFIX, SETTINGS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for setting in SETTINGS:
+        assert f"| `{PREFIX}{setting.key}` |" in readme, setting.key

@@ -1,0 +1,70 @@
+"""`pip install .` (not editable) into a fresh virtual environment gives a working Screener."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+from tests.servers import free_port, running
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=600, check=False
+    )
+
+
+def test_wheel_in_a_fresh_venv(tmp_path: Path) -> None:
+    built = run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--quiet",
+        "-w",
+        tmp_path / "dist",
+        ROOT,
+        cwd=tmp_path,
+    )
+    assert built.returncode == 0, built.stderr
+    wheel = next((tmp_path / "dist").glob("screener-*.whl"))
+
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    bin_dir = env_dir / "bin"
+    installed = run(bin_dir / "python", "-m", "pip", "install", "--quiet", wheel, cwd=tmp_path)
+    assert installed.returncode == 0, installed.stderr
+
+    # Run from an empty directory so nothing from the source tree can be picked up.
+    where = tmp_path / "elsewhere"
+    where.mkdir()
+    located = run(bin_dir / "python", "-c", "import screener; print(screener.__file__)", cwd=where)
+    assert str(env_dir) in located.stdout, located
+
+    checked = run(bin_dir / "screener", "check", cwd=where)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "OK: prostate_massage" in checked.stdout
+    assert str(env_dir) in checked.stdout, "the packaged rules file is the one checked"
+
+    port = free_port()
+    with running(
+        [str(bin_dir / "screener"), "serve", "--port", str(port), "--workers", "1"],
+        port,
+        {"SCREENER_SECRET_KEY": "wheel test"},
+        cwd=str(where),
+    ) as base:
+        import urllib.request
+
+        with urllib.request.urlopen(base + "/") as page:
+            assert b"Is prostate massage safe for me to try?" in page.read()
+        with urllib.request.urlopen(base + "/static/screener.css") as css:
+            assert b"--screener-brand" in css.read()

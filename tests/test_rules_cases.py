@@ -1,0 +1,121 @@
+"""The default ruleset's own cases, its coverage, and where its rules come from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from screener import engine
+from screener.resources import default_rules_path, load_ruleset
+
+RULESET = load_ruleset(default_rules_path())
+ARTICLE = (
+    Path(__file__).resolve().parents[2] / "shared" / "reference" / "prostate-massage-article.txt"
+)
+
+PUBLIC_QUESTION_IDS = {
+    "fever",
+    "severe_pain",
+    "cannot_urinate",
+    "infection_now",
+    "acute_prostatitis",
+    "chronic_prostatitis",
+    "prostate_cancer",
+    "rectal_bleeding",
+    "blood_urine_semen",
+    "recent_procedure",
+    "anal_condition",
+    "bleeding_risk",
+    "weak_immunity",
+}
+
+
+@pytest.mark.parametrize("case", RULESET.cases, ids=lambda c: c.id)
+def test_case(case: object) -> None:
+    assert engine.case_failures(RULESET, case) == []  # type: ignore[arg-type]
+
+
+def test_public_question_ids_are_present_and_top_level() -> None:
+    by_id = RULESET.question_by_id
+    assert set(by_id) >= PUBLIC_QUESTION_IDS
+    assert all(by_id[q].when is None for q in PUBLIC_QUESTION_IDS)
+
+
+def test_outcomes_are_the_contract() -> None:
+    assert [(o.id, o.severity) for o in RULESET.outcomes] == [
+        ("urgent", 3),
+        ("clinician", 2),
+        ("info", 1),
+    ]
+
+
+def test_red_flags_come_first() -> None:
+    urgent_questions = {
+        qid
+        for rule in RULESET.rules
+        if rule.outcome == "urgent" and len(rule.when.questions()) == 1
+        for qid in rule.when.questions()
+    }
+    order = [q.id for q in RULESET.questions]
+    last_red_flag = max(order.index(q) for q in urgent_questions)
+    first_other = min(
+        order.index(q.id)
+        for q in RULESET.questions
+        if q.id not in urgent_questions
+        and q.when is None
+        and q.id != "fever"
+        and order.index(q.id) > order.index("fever")
+        and q.id not in {"rectal_bleeding"}
+    )
+    assert last_red_flag < first_other or last_red_flag == order.index("heavy_rectal_bleeding")
+    assert order[0] == "fever"
+
+
+def test_all_no_case_exists() -> None:
+    assert any(c.others == "no" and not c.answers and c.outcome == "info" for c in RULESET.cases)
+
+
+def test_every_rule_fires_in_some_case_where_it_decides() -> None:
+    """Each rule holds in at least one case whose outcome is that rule's outcome."""
+    decided = set()
+    for case in RULESET.cases:
+        result = engine.evaluate(RULESET, engine.case_answers(RULESET, case))
+        decided |= {r.rule for r in result.reasons if r.outcome == result.outcome.id}
+    assert {r.id for r in RULESET.rules} - decided == set()
+
+
+def test_every_rule_cites_its_source_section() -> None:
+    sections = {
+        "Safety Considerations",
+        "Possible Side Effects",
+        "Prostate Massage and Medical Conditions",
+        "How to Prepare for Prostate Massage",
+    }
+    for rule in RULESET.rules:
+        assert rule.source.section in sections, rule.id
+        assert rule.source.quote, rule.id
+
+
+@pytest.mark.skipif(not ARTICLE.exists(), reason="the reference article is kept in ../shared")
+def test_quotes_appear_in_the_reference_article() -> None:
+    article = ARTICLE.read_text(encoding="utf-8")
+    for rule in RULESET.rules:
+        assert rule.source.section in article, rule.id
+        assert rule.source.quote in article, rule.id
+
+
+def test_reasons_echo_the_person_and_never_diagnose() -> None:
+    for rule in RULESET.rules:
+        assert rule.reason.startswith("You told us "), rule.id
+    texts = [o.title + " " + o.body + " " + " ".join(o.next_steps) for o in RULESET.outcomes]
+    for text in texts:
+        lowered = text.lower()
+        for phrase in (
+            "you may have",
+            "you might have",
+            "is a sign of",
+            "suffering",
+            "this means you",
+        ):
+            assert phrase not in lowered, (phrase, text)

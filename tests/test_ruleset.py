@@ -1,0 +1,279 @@
+"""The rules-file loader: what it accepts, and a file:line message for every problem."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from screener.resources import default_rules_path, load_ruleset
+from screener.ruleset import AllOf, AnswerIn, AnyOf, Not, RulesetError
+
+MINI = """\
+id: mini
+version: "1.0"
+title: Mini screening
+questions:
+  - id: a
+    text: Question A?
+  - id: b
+    text: Question B?
+    when: {question: a, is: yes}
+outcomes:
+  - {id: high, severity: 2, title: High, body: Go now.}
+  - {id: low, severity: 1, title: Low, body: Fine.}
+rules:
+  - id: r1
+    when: {question: b, in: [yes, unsure]}
+    outcome: high
+    reason: You told us B.
+    source: {section: Test}
+cases:
+  - {id: none, answers: {}, others: no, outcome: low}
+"""
+
+
+def problems_for(write: Callable[[str], Path], text: str) -> list[str]:
+    path = write(text)
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(path)
+    return [str(p).replace(str(path), "FILE") for p in caught.value.problems]
+
+
+def test_mini_ruleset_loads(rules_file: Callable[[str], Path]) -> None:
+    ruleset = load_ruleset(rules_file(MINI))
+    assert [q.id for q in ruleset.questions] == ["a", "b"]
+    assert ruleset.questions[0].values == ("yes", "no", "unsure")
+    assert ruleset.questions[1].when == AnswerIn("a", frozenset({"yes"}))
+    assert ruleset.questions[1].line == 7
+    assert ruleset.rules[0].line == 14
+    assert ruleset.lowest.id == "low"
+    assert [o.id for o in ruleset.outcomes] == ["high", "low"]
+    assert re.fullmatch(r"[0-9a-f]{64}", ruleset.sha256)
+    assert ruleset.short_hash == ruleset.sha256[:12]
+
+
+def test_yes_and_no_stay_text(rules_file: Callable[[str], Path]) -> None:
+    """YAML 1.1 would read yes/no as booleans; Screener's rules files keep them as answers."""
+    ruleset = load_ruleset(rules_file(MINI))
+    assert ruleset.cases[0].others == "no"
+    assert ruleset.questions[1].when == AnswerIn("a", frozenset({"yes"}))
+
+
+def test_condition_language(rules_file: Callable[[str], Path]) -> None:
+    text = MINI.replace(
+        "    when: {question: b, in: [yes, unsure]}",
+        "    when:\n"
+        "      any:\n"
+        "        - all: [{question: a, is: yes}, {not: {question: b, is: no}}]\n"
+        "        - {question: a, in: [unsure]}",
+    )
+    rule = load_ruleset(rules_file(text)).rules[0]
+    assert rule.when == AnyOf(
+        (
+            AllOf((AnswerIn("a", frozenset({"yes"})), Not(AnswerIn("b", frozenset({"no"}))))),
+            AnswerIn("a", frozenset({"unsure"})),
+        )
+    )
+    assert rule.when.questions() == {"a", "b"}
+    assert rule.when.holds({"a": "yes", "b": "yes"})
+    assert not rule.when.holds({"a": "yes", "b": "no"})
+    assert rule.when.holds({"a": "unsure"})
+    assert not rule.when.holds({"a": "no"})
+
+
+def test_default_ruleset_loads() -> None:
+    ruleset = load_ruleset(default_rules_path())
+    assert ruleset.id == "prostate_massage"
+    assert {o.id: o.severity for o in ruleset.outcomes} == {"urgent": 3, "clinician": 2, "info": 1}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        # YAML itself
+        ("title: Mini screening", "title: [unclosed", "FILE:4: not valid YAML"),
+        (
+            "  - id: b\n",
+            "  - id: b\n    id: again\n",
+            "FILE:8: duplicate key 'id' (first on line 7)",
+        ),
+        # Schema: missing, unknown, wrong types
+        ("title: Mini screening\n", "", "FILE:1: top level: missing required key 'title'"),
+        (
+            "    text: Question A?",
+            "    text: Question A?\n    hnit: typo",
+            "FILE:7: question 'a' hnit: unknown key 'hnit' (did you mean 'hint'?)",
+        ),
+        (
+            'version: "1.0"',
+            "version: 1.0",
+            "FILE:2: version: must be text, not 1.0 (put it in quotes)",
+        ),
+        ('version: "1.0"', 'version: "one"', "FILE:2: version: 'one' is not a version number"),
+        ("  - id: a\n", "  - id: A\n", "FILE:5: question 'A' id: 'A' is not a valid id"),
+        (
+            "severity: 2",
+            "severity: two",
+            "FILE:11: outcome 'high' severity: must be a whole number",
+        ),
+        ("    reason: You told us B.\n", "", "FILE:14: rule 'r1': missing required key 'reason'"),
+        (
+            "{question: b, in: [yes, unsure]}",
+            "{question: b, in: []}",
+            "FILE:15: rule 'r1' when.in: must have at least 1 item",
+        ),
+        (
+            "{question: b, in: [yes, unsure]}",
+            "{questoin: b, in: [yes]}",
+            "FILE:15: rule 'r1' when: unknown key 'questoin' in condition (did you mean 'question'?)",
+        ),
+        (
+            "{question: b, in: [yes, unsure]}",
+            "{question: b}",
+            "FILE:15: rule 'r1' when: a condition on a question needs 'is: VALUE' or 'in: [VALUES]'",
+        ),
+        (
+            "{question: b, in: [yes, unsure]}",
+            "{question: b, is: yes, in: [no]}",
+            "FILE:15: rule 'r1' when: use either 'is' or 'in'",
+        ),
+        (
+            "{question: b, in: [yes, unsure]}",
+            "{all: [{question: b, is: yes}, {any: [{question: a}]}]}",
+            "FILE:15: rule 'r1' when.all[1].any[0]: a condition on a question needs",
+        ),
+        # Meaning: references
+        (
+            "{question: b, in: [yes, unsure]}",
+            "{question: c, is: yes}",
+            "FILE:15: rule 'r1' when.question: no question has the id 'c'",
+        ),
+        (
+            "{question: b, in: [yes, unsure]}",
+            "{question: b, in: [yes, maybe]}",
+            "FILE:15: rule 'r1' when.in[1]: question 'b' has no answer 'maybe'; its answers are 'yes', 'no', 'unsure'",
+        ),
+        (
+            "    outcome: high",
+            "    outcome: hihg",
+            "FILE:16: rule 'r1' outcome: no outcome has the id 'hihg' (did you mean 'high'?)",
+        ),
+        (
+            "{id: low, severity: 1",
+            "{id: high, severity: 1",
+            "FILE:12: outcome 'high' id: duplicate outcome id 'high' (first on line 11)",
+        ),
+        (
+            "{id: low, severity: 1",
+            "{id: low, severity: 2",
+            "FILE:12: outcome 'low' severity: severity 2 is already outcome 'high''s",
+        ),
+        (
+            "  - id: b\n",
+            "  - id: a\n",
+            "FILE:7: question 'a' id: duplicate question id 'a' (first on line 5)",
+        ),
+        # Meaning: order of questions and cycles
+        (
+            "    when: {question: a, is: yes}",
+            "    when: {question: b, is: yes}",
+            "FILE:9: question 'b' when.question: asks in a cycle: b → b",
+        ),
+        (
+            "    text: Question A?",
+            "    text: Question A?\n    when: {question: b, is: yes}",
+            "FILE:7: question 'a' when.question: asks in a cycle: a → b → a",
+        ),
+        (
+            "    text: Question A?",
+            "    text: Question A?\n    when: {question: c, is: yes}\n  - id: c\n    text: C?",
+            "FILE:7: question 'a' when.question: depends on 'c', which is asked later; move 'c' before 'a'",
+        ),
+        (
+            "    when: {question: a, is: yes}",
+            "    when: {question: a, is: perhaps}",
+            "FILE:9: question 'b' when.is: question 'a' has no answer 'perhaps'",
+        ),
+        # Options
+        (
+            "    text: Question A?",
+            "    text: Question A?\n    options: [{value: x, label: X}, {value: y, label: Y}]",
+            "FILE:7: question 'a' options: has no 'unsure' answer, so set if_unanswered",
+        ),
+        (
+            "    text: Question A?",
+            "    text: Question A?\n    options: [{value: x, label: X}, {value: x, label: Y}]\n    if_unanswered: x",
+            "FILE:7: question 'a' options[1].value: repeats the answer 'x'",
+        ),
+        # Cases
+        (
+            "answers: {}, others: no, outcome: low",
+            "answers: {a: nope}, outcome: low",
+            "FILE:20: case 'none' answers.a: question 'a' has no answer 'nope'",
+        ),
+        (
+            "answers: {}, others: no, outcome: low",
+            "answers: {z: yes}, outcome: low",
+            "FILE:20: case 'none' answers.z: no question has the id 'z'",
+        ),
+        (
+            "outcome: low}",
+            "outcome: lo}",
+            "FILE:20: case 'none' outcome: no outcome has the id 'lo'",
+        ),
+    ],
+)
+def test_loader_problem_names_file_and_line(
+    rules_file: Callable[[str], Path], old: str, new: str, expected: str
+) -> None:
+    assert old in MINI
+    problems = problems_for(rules_file, MINI.replace(old, new, 1))
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_every_problem_is_reported_at_once(rules_file: Callable[[str], Path]) -> None:
+    text = (
+        MINI.replace("    outcome: high", "    outcome: nowhere")
+        .replace("{id: low, severity: 1", "{id: high, severity: 1")
+        .replace('version: "1.0"', "version: 1")
+    )
+    problems = problems_for(rules_file, text)
+    assert [p.split(":")[1] for p in problems] == ["2", "12", "16", "20"], problems
+    assert [int(p.split(":")[1]) for p in problems] == sorted(
+        int(p.split(":")[1]) for p in problems
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("", "FILE:1: the file is empty"),
+        ("- just\n- a list\n", "FILE:1: top level: must be a mapping"),
+        ("id: [\n", "FILE:2: not valid YAML"),
+        ("? [a, b]\n: c\n", "FILE:1: keys must be plain text"),
+    ],
+)
+def test_malformed_files(rules_file: Callable[[str], Path], content: str, expected: str) -> None:
+    problems = problems_for(rules_file, content) if content else None
+    if problems is None:
+        path = rules_file("")
+        with pytest.raises(RulesetError) as caught:
+            load_ruleset(path)
+        problems = [str(p).replace(str(path), "FILE") for p in caught.value.problems]
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(tmp_path / "absent.yaml")
+    assert str(caught.value) == f"{tmp_path / 'absent.yaml'}:1: no such file"
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("title: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(RulesetError, match=r":1: not UTF-8 text"):
+        load_ruleset(path)

@@ -1,0 +1,94 @@
+"""The answers token: sealed, tamper-evident, time-limited, bound to one ruleset."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+import pytest
+
+from screener.state import TokenBox, TokenError
+
+ANSWERS = {"fever": "no", "severe_pain": "unsure"}
+
+
+def box(
+    secret: str = "secret", sha: str = "a" * 64, ttl: int = 600, fallbacks: tuple[str, ...] = ()
+) -> TokenBox:
+    return TokenBox(secret, ruleset_sha256=sha, ttl_seconds=ttl, fallbacks=fallbacks)
+
+
+def test_round_trip() -> None:
+    assert box().open(box().seal(ANSWERS)) == ANSWERS
+
+
+def test_token_reveals_nothing() -> None:
+    token = box().seal(ANSWERS)
+    raw = base64.urlsafe_b64decode(token)
+    for text in ("fever", "unsure", "severe_pain"):
+        assert text.encode() not in raw and text not in token
+
+
+def test_each_token_differs() -> None:
+    assert box().seal(ANSWERS) != box().seal(ANSWERS)
+
+
+def test_expired() -> None:
+    now = int(time.time())
+    token = box(ttl=600).seal(ANSWERS, now=now - 601)
+    with pytest.raises(TokenError):
+        box(ttl=600).open(token, now=now)
+    assert box(ttl=600).open(token, now=now - 2) == ANSWERS
+
+
+def test_from_the_future_is_refused() -> None:
+    now = int(time.time())
+    token = box().seal(ANSWERS, now=now + 3600)
+    with pytest.raises(TokenError):
+        box().open(token, now=now)
+
+
+def test_other_secret() -> None:
+    with pytest.raises(TokenError):
+        box("other").open(box().seal(ANSWERS))
+
+
+def test_other_ruleset() -> None:
+    with pytest.raises(TokenError, match="other rules"):
+        box(sha="b" * 64).open(box().seal(ANSWERS))
+
+
+def test_key_rotation_accepts_old_tokens() -> None:
+    old = box("old").seal(ANSWERS)
+    assert box("new", fallbacks=("old",)).open(old) == ANSWERS
+    with pytest.raises(TokenError):
+        box("new").open(old)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda t: t[:-8] + ("A" if t[-8] != "A" else "B") + t[-7:],
+        lambda t: t[:20] + ("A" if t[20] != "A" else "B") + t[21:],
+        lambda t: t[:-4],
+        lambda t: t + "x",
+        lambda t: t + "AAAA",
+        lambda t: "",
+        lambda t: "not a token",
+        lambda t: t[:10] + "+" + t[11:],
+        lambda t: "A" * 20000,
+        lambda t: "é" + t,
+    ],
+)
+def test_tampered(tamper) -> None:  # type: ignore[no-untyped-def]
+    token = box().seal(ANSWERS)
+    changed = tamper(token)
+    if changed == token:
+        pytest.fail("the tamper function did not change the token")
+    with pytest.raises(TokenError):
+        box().open(changed)
+
+
+def test_empty_secret_is_refused() -> None:
+    with pytest.raises(ValueError, match="must not be empty"):
+        box("")
