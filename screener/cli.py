@@ -96,6 +96,8 @@ def evaluate(rules: Path | None, answers: Any) -> None:
         given = json.load(answers)
     except json.JSONDecodeError as e:
         _fail(f"the answers are not valid JSON: {e}", EXIT_BAD_INPUT)
+    except UnicodeDecodeError:
+        _fail("the answers are not UTF-8 text", EXIT_BAD_INPUT)
     if not isinstance(given, dict) or not all(isinstance(v, str) for v in given.values()):
         _fail(
             'the answers must be a JSON object of question ids to answers, such as {"fever": "no"}',
@@ -105,6 +107,13 @@ def evaluate(rules: Path | None, answers: Any) -> None:
         result = engine.evaluate(ruleset, given)
     except engine.AnswerError as e:
         _fail("; ".join(e.problems), EXIT_BAD_INPUT)
+    ignored = sorted(set(given) - set(engine.relevant_answers(ruleset, given)))
+    if ignored:
+        click.echo(
+            "screener: ignored answers to questions these answers do not ask: "
+            + ", ".join(ignored),
+            err=True,
+        )
     click.echo(json.dumps(engine.result_json(ruleset, result), indent=2, ensure_ascii=False))
 
 

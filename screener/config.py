@@ -67,7 +67,12 @@ SETTINGS = (
         _key_list,
         "Comma-separated older keys still accepted while answers tokens made with them expire.",
     ),
-    Setting("ANSWERS_TTL", 3600, _seconds, "Seconds an answers token stays valid (at least 60)."),
+    Setting(
+        "ANSWERS_TTL",
+        1800,
+        _seconds,
+        "Seconds an answers token stays valid after the last page (at least 60).",
+    ),
     Setting("TIMEZONE", "UTC", _timezone, "Time zone for the date and time on the result page."),
     Setting(
         "EMERGENCY_NUMBER",

@@ -18,8 +18,7 @@ Semantics, in brief (docs/rules-format.md has the whole story):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from screener.ruleset import Case, Outcome, Question, Ruleset
 
@@ -33,8 +32,7 @@ class AnswerError(ValueError):
         super().__init__("; ".join(problems))
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(NamedTuple):
     """Why an outcome was reached: one rule that held, in words for the person."""
 
     rule: str
@@ -42,8 +40,7 @@ class Reason:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(NamedTuple):
     """What a set of answers leads to."""
 
     outcome: Outcome
@@ -54,8 +51,9 @@ class Result:
 def answer_problems(ruleset: Ruleset, answers: Mapping[str, Any]) -> list[str]:
     """Every unknown question id and unknown answer value, in plain words."""
     problems = []
+    by_id = ruleset.question_by_id
     for qid, value in answers.items():
-        question = ruleset.question_by_id.get(qid)
+        question = by_id.get(qid)
         if question is None:
             problems.append(f"unknown question id {qid!r}")
         elif value not in question.values:
@@ -66,7 +64,7 @@ def answer_problems(ruleset: Ruleset, answers: Mapping[str, Any]) -> list[str]:
 
 def is_asked(question: Question, answers: Mapping[str, str]) -> bool:
     """Whether the question is asked, given the answers before it."""
-    return question.when is None or question.when.holds(answers)
+    return question.asks is None or question.asks(answers)
 
 
 def relevant_answers(ruleset: Ruleset, answers: Mapping[str, str]) -> dict[str, str]:
@@ -82,7 +80,7 @@ def complete_answers(ruleset: Ruleset, answers: Mapping[str, str]) -> dict[str, 
     """The relevant answers, with every asked but unanswered question set to its default."""
     full: dict[str, str] = {}
     for question in ruleset.questions:
-        if is_asked(question, full):
+        if question.asks is None or question.asks(full):
             full[question.id] = answers.get(question.id, question.if_unanswered)
     return full
 
@@ -117,7 +115,7 @@ def previous_question(
 def fire(ruleset: Ruleset, full: Mapping[str, str]) -> Result:
     """Apply the hit policy to complete answers (see :func:`complete_answers`)."""
     by_id = ruleset.outcome_by_id
-    fired = [rule for rule in ruleset.rules if rule.when.holds(full)]
+    fired = [rule for rule in ruleset.rules if rule.test(full)]
     if not fired:
         return Result(ruleset.lowest, (), full)
     fired.sort(key=lambda rule: -by_id[rule.outcome].severity)

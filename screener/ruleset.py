@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ import yaml
 YES, NO, UNSURE = "yes", "no", "unsure"
 
 Path = tuple[str | int, ...]
+Test = Callable[[Mapping[str, str]], bool]
 
 
 # --------------------------------------------------------------------------- errors
@@ -62,6 +63,10 @@ class Condition:
         """The ids of every question the condition looks at."""
         raise NotImplementedError
 
+    def compile(self) -> Test:
+        """The condition as a plain function of the answers, for the engine's hot path."""
+        raise NotImplementedError
+
 
 @dataclass(frozen=True, slots=True)
 class AnswerIn(Condition):
@@ -78,6 +83,11 @@ class AnswerIn(Condition):
         """Just this condition's question."""
         return frozenset((self.question,))
 
+    def compile(self) -> Test:
+        """``answers.get(question) in values``."""
+        question, values = self.question, self.values
+        return lambda answers: answers.get(question) in values
+
 
 @dataclass(frozen=True, slots=True)
 class AllOf(Condition):
@@ -92,6 +102,14 @@ class AllOf(Condition):
     def questions(self) -> frozenset[str]:
         """The union of the parts' questions."""
         return frozenset().union(*(p.questions() for p in self.parts))
+
+    def compile(self) -> Test:
+        """Each part compiled, joined with a short-circuiting and."""
+        tests = tuple(p.compile() for p in self.parts)
+        if len(tests) == 2:
+            first, second = tests
+            return lambda answers: first(answers) and second(answers)
+        return lambda answers: all(test(answers) for test in tests)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +126,14 @@ class AnyOf(Condition):
         """The union of the parts' questions."""
         return frozenset().union(*(p.questions() for p in self.parts))
 
+    def compile(self) -> Test:
+        """Each part compiled, joined with a short-circuiting or."""
+        tests = tuple(p.compile() for p in self.parts)
+        if len(tests) == 2:
+            first, second = tests
+            return lambda answers: first(answers) or second(answers)
+        return lambda answers: any(test(answers) for test in tests)
+
 
 @dataclass(frozen=True, slots=True)
 class Not(Condition):
@@ -122,6 +148,11 @@ class Not(Condition):
     def questions(self) -> frozenset[str]:
         """The part's questions."""
         return self.part.questions()
+
+    def compile(self) -> Test:
+        """The part compiled, negated."""
+        test = self.part.compile()
+        return lambda answers: not test(answers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +177,13 @@ class Question:
     when: Condition | None
     if_unanswered: str
     line: int
+    values: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    asks: Test | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Keep the answer values, and the compiled ``when``, at hand."""
+        object.__setattr__(self, "values", tuple(o.value for o in self.options))
+        object.__setattr__(self, "asks", self.when.compile() if self.when else None)
 
     def label(self, value: str) -> str:
         """The label shown for an answer value."""
@@ -153,11 +191,6 @@ class Question:
             if option.value == value:
                 return option.label
         raise KeyError(value)
-
-    @property
-    def values(self) -> tuple[str, ...]:
-        """The answer values, in the order offered."""
-        return tuple(o.value for o in self.options)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +225,11 @@ class Rule:
     reason: str
     source: Source
     line: int
+    test: Test = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Compile the condition once."""
+        object.__setattr__(self, "test", self.when.compile())
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,16 +270,13 @@ class Ruleset:
     filename: str
     question_by_id: Mapping[str, Question] = field(init=False, repr=False, compare=False)
     outcome_by_id: Mapping[str, Outcome] = field(init=False, repr=False, compare=False)
+    lowest: Outcome = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        """Index questions and outcomes by id."""
+        """Index questions and outcomes by id; find the outcome that applies when no rule holds."""
         object.__setattr__(self, "question_by_id", {q.id: q for q in self.questions})
         object.__setattr__(self, "outcome_by_id", {o.id: o for o in self.outcomes})
-
-    @property
-    def lowest(self) -> Outcome:
-        """The outcome that applies when no rule holds."""
-        return min(self.outcomes, key=lambda o: o.severity)
+        object.__setattr__(self, "lowest", min(self.outcomes, key=lambda o: o.severity))
 
     @property
     def short_hash(self) -> str:
@@ -253,11 +288,12 @@ class Ruleset:
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe YAML where only true/false are booleans (so ``yes`` and ``no`` stay text)."""
+    """Safe YAML in which ``yes``, ``no`` and dates stay text; only true/false are booleans."""
 
 
+_TEXT_TAGS = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _TEXT_TAGS]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
@@ -279,9 +315,20 @@ def _read_yaml(text: str, filename: str) -> tuple[Any, dict[Path, int], list[Pro
             return loader.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as e:
             problem(node, f"not valid YAML: {e.problem}")
-            return None
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as e:
+            problem(node, f"not a valid value: {e}")
+        return None
+
+    seen: set[int] = set()
 
     def build(node: yaml.Node, path: Path) -> Any:
+        # An alias (*name) is the node of its anchor again. Rules files have no
+        # use for them, and refusing them keeps a file from being made recursive
+        # or exponentially large.
+        if id(node) in seen:
+            problem(node, "anchors and aliases (&name, *name) are not allowed in rules files")
+            return None
+        seen.add(id(node))
         lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
@@ -303,6 +350,17 @@ def _read_yaml(text: str, filename: str) -> tuple[Any, dict[Path, int], list[Pro
         return scalar(node)
 
     try:
+        aliases = [
+            Problem(
+                filename,
+                event.start_mark.line + 1 if event.start_mark else 1,
+                "aliases (*name) are not allowed in rules files: write the value out",
+            )
+            for event in yaml.parse(text, Loader=_Loader)
+            if isinstance(event, yaml.AliasEvent)
+        ]
+        if aliases:
+            return None, lines, aliases
         root = loader.get_single_node()
         if root is None:
             return None, lines, [Problem(filename, 1, "the file is empty")]
@@ -337,6 +395,7 @@ class _Checker:
         self.data = data
         self.lines = lines
         self.problems: list[Problem] = []
+        self._reported: set[tuple[Path, str]] = set()
 
     def line(self, path: Path) -> int:
         """The line of the nearest enclosing path that has one."""
@@ -385,8 +444,12 @@ class _Checker:
         value: Any = error.validator_value
         schema: Any = error.schema if isinstance(error.schema, dict) else {}
         if kind == "required":
+            # jsonschema reports each missing key on its own; say them once per place.
             missing = [k for k in value if isinstance(instance, dict) and k not in instance]
-            self.add(path, f"missing required key {missing[0]!r}" if missing else error.message)
+            if missing and (path, "required") not in self._reported:
+                self._reported.add((path, "required"))
+                keys = ", ".join(repr(k) for k in missing)
+                self.add(path, f"missing required key{'s' if len(missing) > 1 else ''} {keys}")
         elif kind == "additionalProperties" and isinstance(instance, dict):
             allowed = sorted(schema.get("properties", {}))
             for key in sorted(k for k in instance if k not in allowed):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import traceback
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, abort, render_template, request
 from werkzeug.exceptions import HTTPException
@@ -138,8 +139,11 @@ def answer() -> str:
 
 @bp.post("/back")
 def back() -> str:
-    """The page before: the previous asked question, or the start page before the first."""
+    """The page before: the previous question (or the start page), or Check your answers
+    when the question was reached with a Change button."""
     answers = _answers()
+    if request.form.get("review") == "1":
+        return _after(answers, None, review=True)
     current = request.form.get("question") or None
     if current is not None:
         current = _posted_question(answers).id
@@ -190,8 +194,9 @@ def _reject_cross_site() -> None:
         if site not in ("same-origin", "none"):
             abort(403)
         return
+    # Host only: behind a proxy that ends TLS the scheme seen here may differ.
     origin = request.headers.get("Origin")
-    if origin is not None and origin != request.host_url.rstrip("/"):
+    if origin is not None and urlsplit(origin).netloc != request.host:
         abort(403)
 
 

@@ -165,3 +165,20 @@ def test_console_script_is_installed() -> None:
         shutil.which("screener")
         or Path(__file__).parents[1].joinpath(".venv/bin/screener").exists()
     )
+
+
+def test_evaluate_answers_not_utf8(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "answers.json"
+    path.write_bytes(b'{"fever": "\xff"}')
+    result = runner.invoke(main, ["evaluate", str(path)])
+    assert result.exit_code == 2
+    assert "not UTF-8" in result.output
+
+
+def test_evaluate_says_which_answers_it_ignored(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["evaluate"], input='{"fever": "no", "fever_very_unwell": "yes"}')
+    assert result.exit_code == 0
+    assert (
+        "ignored answers to questions these answers do not ask: fever_very_unwell" in result.stderr
+    )
+    assert json.loads(result.stdout)["outcome"]["id"] == "urgent"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -73,3 +74,19 @@ def test_readme_documents_every_setting() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     for setting in SETTINGS:
         assert f"| `{PREFIX}{setting.key}` |" in readme, setting.key
+
+
+def test_rules_too_big_for_the_answers_token_are_refused(tmp_path: Path) -> None:
+    questions = "".join(
+        f"  - {{id: question_number_{i:04d}_with_a_long_identifier, text: 'Question {i}?'}}\n"
+        for i in range(400)
+    )
+    rules = tmp_path / "huge.yaml"
+    rules.write_text(
+        'id: huge\nversion: "1.0"\ntitle: Huge\nquestions:\n'
+        + questions
+        + "outcomes:\n  - {id: low, severity: 1, title: Low, body: Fine.}\n"
+        "rules: []\ncases:\n  - {id: c, answers: {}, outcome: low}\n"
+    )
+    with pytest.raises(ConfigError, match="no longer fit in a page's answers token"):
+        create_app({"TESTING": True, "SECRET_KEY": "k", "RULES": str(rules)})

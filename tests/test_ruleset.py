@@ -277,3 +277,56 @@ def test_not_utf8(tmp_path: Path) -> None:
     path.write_bytes("title: caf\xe9\n".encode("latin-1"))
     with pytest.raises(RulesetError, match=r":1: not UTF-8 text"):
         load_ruleset(path)
+
+
+def test_every_missing_key_is_named_once(rules_file: Callable[[str], Path]) -> None:
+    assert problems_for(rules_file, "questions:\n  - {}\n") == [
+        "FILE:1: top level: missing required keys 'id', 'version', 'title', 'outcomes', "
+        "'rules', 'cases'",
+        "FILE:2: questions[0]: missing required keys 'id', 'text'",
+    ]
+
+
+def test_exact_problems_for_a_broken_file(rules_file: Callable[[str], Path]) -> None:
+    text = MINI.replace("    outcome: high", "    outcome: hihg").replace(
+        "    text: Question A?", "    text: Question A?\n    hnit: typo"
+    )
+    assert problems_for(rules_file, text) == [
+        "FILE:7: question 'a' hnit: unknown key 'hnit' (did you mean 'hint'?); allowed here: "
+        "hint, id, if_unanswered, options, text, when",
+        "FILE:17: rule 'r1' outcome: no outcome has the id 'hihg' (did you mean 'high'?)",
+    ]
+
+
+def test_aliases_are_refused(rules_file: Callable[[str], Path]) -> None:
+    text = MINI.replace("title: Mini screening", "title: &t Mini screening\ndescription: *t")
+    assert problems_for(rules_file, text) == [
+        "FILE:4: aliases (*name) are not allowed in rules files: write the value out"
+    ]
+
+
+def test_recursive_alias_is_refused_quickly(rules_file: Callable[[str], Path]) -> None:
+    problems = problems_for(rules_file, "a: &a [*a]\n")
+    assert problems == [
+        "FILE:1: aliases (*name) are not allowed in rules files: write the value out"
+    ]
+
+
+def test_review_dates_stay_text(rules_file: Callable[[str], Path]) -> None:
+    text = MINI.replace(
+        "questions:\n", "review: {status: approved, date: 2026-11-01}\nquestions:\n", 1
+    )
+    ruleset = load_ruleset(rules_file(text))
+    assert ruleset.review is not None and ruleset.review.date == "2026-11-01"
+    bad = MINI.replace(
+        "questions:\n", "review: {status: approved, date: 2026-02-30x}\nquestions:\n", 1
+    )
+    assert any("review date" in p for p in problems_for(rules_file, bad))
+
+
+@pytest.mark.parametrize("value", ['!!int "x"', "!!float nope", "!!python/object:os.system x"])
+def test_bad_tagged_values_are_problems_not_crashes(
+    rules_file: Callable[[str], Path], value: str
+) -> None:
+    problems = problems_for(rules_file, MINI.replace("title: Mini screening", f"title: {value}"))
+    assert any(p.startswith("FILE:3: not ") for p in problems), problems

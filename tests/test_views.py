@@ -202,6 +202,14 @@ def test_back_keeps_answers(browser: Browser) -> None:
     assert browser.question_id() == "severe_pain"
 
 
+def test_back_after_change_returns_to_check_your_answers(browser: Browser) -> None:
+    start(browser).answer_all({})
+    browser.press("Change", value="bleeding_risk")
+    assert browser.question_id() == "bleeding_risk"
+    browser.press("Back")
+    assert browser.h1 == "Check your answers"
+
+
 def test_back_from_check_goes_to_the_last_question(browser: Browser) -> None:
     start(browser).answer_all({})
     browser.press("Back")
@@ -365,7 +373,12 @@ def test_posts_from_other_sites_are_refused(client: FlaskClient, headers: dict[s
 
 @pytest.mark.parametrize(
     "headers",
-    [{"Sec-Fetch-Site": "same-origin"}, {"Origin": "http://localhost"}, {}],
+    [
+        {"Sec-Fetch-Site": "same-origin"},
+        {"Origin": "http://localhost"},
+        {"Origin": "https://localhost"},
+        {},
+    ],
 )
 def test_posts_from_screener_itself_are_accepted(
     client: FlaskClient, headers: dict[str, str]
@@ -381,7 +394,7 @@ def test_oversized_body(client: FlaskClient) -> None:
 
 
 def test_server_error_page_never_shows_an_outcome(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
+    app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     from screener import engine
 
@@ -396,6 +409,8 @@ def test_server_error_page_never_shows_an_outcome(
     assert browser.h1 == "Sorry, something went wrong"
     for title in OUTCOME_TITLES:
         assert title not in browser.text
+    assert "unhandled RuntimeError on POST /result" in caplog.text
+    assert "fever=yes" not in caplog.text, "the exception's message may hold answers"
 
 
 def test_security_headers(client: FlaskClient) -> None:
