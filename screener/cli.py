@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
-from screener import engine
+from screener import engine, verify
 from screener.config import ConfigError, from_environ
 from screener.resources import default_rules_path, load_ruleset
-from screener.ruleset import Problem, Ruleset, RulesetError
+from screener.ruleset import Ruleset, RulesetError
 
 EXIT_PROBLEMS = 1
 EXIT_BAD_INPUT = 2
@@ -51,34 +52,44 @@ def main() -> None:
 @main.command()
 @click.argument("rules", nargs=-1, type=click.Path(path_type=Path))
 def check(rules: tuple[Path, ...]) -> None:
-    """Check rules files (default: the configured one) and run their cases.
+    """Check and prove rules files (default: the configured one).
 
-    Prints every problem as FILE:LINE: message. Exits 1 if there is any.
+    Validates each file, then checks every reachable combination of answers:
+    each gets one outcome, moving an answer towards care never lowers it,
+    nothing is dead, the file's cases pass, and no text diagnoses. Prints
+    every finding as FILE:LINE: [check] what: why, with an example where
+    there is one. Exits 1 on any finding.
     """
-    found_problems = False
+    failed = False
     for path in rules or (_configured_rules(),):
-        try:
-            ruleset = load_ruleset(path)
-        except RulesetError as e:
-            problems = list(e.problems)
-        else:
-            problems = [
-                Problem(ruleset.filename, case.line, failure)
-                for case in ruleset.cases
-                for failure in engine.case_failures(ruleset, case)
-            ]
-        for problem in problems:
-            click.echo(str(problem))
+        problems = _check_one(path)
         if problems:
-            found_problems = True
-            click.echo(f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''}")
-        else:
-            click.echo(
-                f"{path}: OK: {ruleset.id} {ruleset.version} ({ruleset.short_hash}), "
-                f"{len(ruleset.questions)} questions, {len(ruleset.rules)} rules, "
-                f"{len(ruleset.cases)} cases pass"
-            )
-    sys.exit(EXIT_PROBLEMS if found_problems else 0)
+            failed = True
+            click.echo(f"{path}: {problems} finding{'s' if problems != 1 else ''}")
+    sys.exit(EXIT_PROBLEMS if failed else 0)
+
+
+def _check_one(path: Path) -> int:
+    """Check one file, print what was found, and return how many problems there are."""
+    try:
+        ruleset = load_ruleset(path)
+    except RulesetError as e:
+        for problem in e.problems:
+            click.echo(str(problem))
+        return len(e.problems)
+    started = time.perf_counter()
+    result = verify.verify(ruleset)
+    seconds = time.perf_counter() - started
+    click.echo(f"{path}: {ruleset.id} {ruleset.version} ({ruleset.short_hash})")
+    click.echo(f"  {verify.summary(result)} in {seconds:.2f} s")
+    for finding in result.findings:
+        click.echo(finding.describe(str(path)))
+    if result.ok:
+        click.echo(
+            f"  OK: complete, monotone towards care, no dead parts, {len(ruleset.cases)} cases "
+            "pass, no diagnosis"
+        )
+    return len(result.findings)
 
 
 @main.command()

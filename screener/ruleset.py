@@ -301,6 +301,11 @@ _Loader.add_implicit_resolver(
 )
 
 
+def load_yaml(text: str) -> Any:
+    """Plain data from YAML read the way rules files are (``yes``/``no`` and dates stay text)."""
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+
+
 def _read_yaml(text: str, filename: str) -> tuple[Any, dict[Path, int], list[Problem]]:
     """Parse YAML into plain data plus the line where every path starts."""
     loader = _Loader(text)

@@ -24,7 +24,7 @@ def test_check_default_rules(runner: CliRunner, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.delenv("SCREENER_RULES", raising=False)
     result = runner.invoke(main, ["check"])
     assert result.exit_code == 0, result.output
-    assert "OK: prostate_massage 1.0.0" in result.output
+    assert "prostate-massage.yaml: prostate_massage 1.0.0 (" in result.output
     assert "26 cases pass" in result.output
 
 
@@ -34,7 +34,7 @@ def test_check_uses_the_configured_rules(
     monkeypatch.setenv("SCREENER_RULES", str(rules_file(MINI)))
     result = runner.invoke(main, ["check"])
     assert result.exit_code == 0, result.output
-    assert "OK: mini 1.0" in result.output
+    assert "mini 1.0 (" in result.output and "  OK: complete" in result.output
 
 
 def test_check_reports_every_problem_with_file_and_line(
@@ -52,7 +52,10 @@ def test_check_reports_every_problem_with_file_and_line(
     lines = result.output.splitlines()
     assert f"{bad}:2: version: must be text, not 1 (put it in quotes)" in lines
     assert f"{bad}:16: rule 'r1' outcome: no outcome has the id 'nowhere'" in lines
-    assert any(line.startswith(f"{good}: OK") for line in lines)
+    assert any(line.startswith(f"{good}: mini 1.0 (") for line in lines)
+    assert (
+        "  OK: complete, monotone towards care, no dead parts, 2 cases pass, no diagnosis" in lines
+    )
     assert "Traceback" not in result.output
 
 
@@ -61,7 +64,7 @@ def test_check_reports_failing_cases(runner: CliRunner, rules_file: Callable[[st
     result = runner.invoke(main, ["check", str(path)])
     assert result.exit_code == 1
     assert (
-        f"{path}:20: case 'none' expects 'low' but gets 'high' (rules that hold: r1)"
+        f"{path}:20: [cases] case 'none': case 'none' expects 'low' but gets 'high' (rules that hold: r1)"
         in result.output
     )
 

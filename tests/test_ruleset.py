@@ -20,7 +20,7 @@ questions:
     text: Question A?
   - id: b
     text: Question B?
-    when: {question: a, is: yes}
+    when: {question: a, in: [yes, unsure]}
 outcomes:
   - {id: high, severity: 2, title: High, body: Go now.}
   - {id: low, severity: 1, title: Low, body: Fine.}
@@ -32,6 +32,7 @@ rules:
     source: {section: Test}
 cases:
   - {id: none, answers: {}, others: no, outcome: low}
+  - {id: b, answers: {a: yes, b: yes}, outcome: high}
 """
 
 
@@ -46,7 +47,7 @@ def test_mini_ruleset_loads(rules_file: Callable[[str], Path]) -> None:
     ruleset = load_ruleset(rules_file(MINI))
     assert [q.id for q in ruleset.questions] == ["a", "b"]
     assert ruleset.questions[0].values == ("yes", "no", "unsure")
-    assert ruleset.questions[1].when == AnswerIn("a", frozenset({"yes"}))
+    assert ruleset.questions[1].when == AnswerIn("a", frozenset({"yes", "unsure"}))
     assert ruleset.questions[1].line == 7
     assert ruleset.rules[0].line == 14
     assert ruleset.lowest.id == "low"
@@ -59,7 +60,7 @@ def test_yes_and_no_stay_text(rules_file: Callable[[str], Path]) -> None:
     """YAML 1.1 would read yes/no as booleans; Screener's rules files keep them as answers."""
     ruleset = load_ruleset(rules_file(MINI))
     assert ruleset.cases[0].others == "no"
-    assert ruleset.questions[1].when == AnswerIn("a", frozenset({"yes"}))
+    assert ruleset.questions[1].when == AnswerIn("a", frozenset({"yes", "unsure"}))
 
 
 def test_condition_language(rules_file: Callable[[str], Path]) -> None:
@@ -178,7 +179,7 @@ def test_default_ruleset_loads() -> None:
         ),
         # Meaning: order of questions and cycles
         (
-            "    when: {question: a, is: yes}",
+            "    when: {question: a, in: [yes, unsure]}",
             "    when: {question: b, is: yes}",
             "FILE:9: question 'b' when.question: asks in a cycle: b → b",
         ),
@@ -193,7 +194,7 @@ def test_default_ruleset_loads() -> None:
             "FILE:7: question 'a' when.question: depends on 'c', which is asked later; move 'c' before 'a'",
         ),
         (
-            "    when: {question: a, is: yes}",
+            "    when: {question: a, in: [yes, unsure]}",
             "    when: {question: a, is: perhaps}",
             "FILE:9: question 'b' when.is: question 'a' has no answer 'perhaps'",
         ),

@@ -1,0 +1,342 @@
+"""Exhaustive verification, and mutation tests: each injected fault must be caught."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from screener import engine, verify
+from screener.cli import main
+from screener.resources import default_rules_path, schema
+from screener.ruleset import Ruleset, load_yaml, parse
+
+DEFAULT_TEXT = default_rules_path().read_text(encoding="utf-8")
+
+
+def mini(text: str) -> Ruleset:
+    return parse(text, filename="mini.yaml", schema=schema())
+
+
+# --------------------------------------------------------------------------- the default ruleset
+
+
+def test_default_ruleset_is_proven(ruleset: Ruleset) -> None:
+    result = verify.verify(ruleset)
+    assert result.findings == ()
+    assert result.combinations == 7 * 7 * 3**11, "fever and rectal bleeding each have a follow-up"
+    assert sum(result.by_outcome.values()) == result.combinations
+    assert result.by_outcome["info"] == 1, "only all-no gives general information"
+
+
+def test_grid_agrees_with_the_engine_on_every_combination() -> None:
+    """On a ruleset small enough to walk in Python, the grid's counts match the engine's."""
+    rules = mini("""
+id: agree
+version: "1.0"
+title: Agree
+questions:
+  - {id: a, text: "A?"}
+  - {id: b, text: "B?", when: {question: a, in: [yes, unsure]}}
+  - {id: c, text: "C?", when: {all: [{question: b, is: yes}, {not: {question: a, is: unsure}}]}}
+  - {id: d, text: "D?"}
+outcomes:
+  - {id: low, severity: 1, title: Low, body: Fine.}
+  - {id: mid, severity: 2, title: Mid, body: See.}
+  - {id: high, severity: 3, title: High, body: Now.}
+rules:
+  - {id: r1, when: {question: a, in: [yes, unsure]}, outcome: mid, reason: You told us A., source: {section: T}}
+  - {id: r2, when: {question: c, in: [yes, unsure]}, outcome: high, reason: You told us C., source: {section: T}}
+  - {id: r3, when: {any: [{question: d, in: [yes, unsure]}, {question: b, is: unsure}]}, outcome: high, reason: You told us D., source: {section: T}}
+cases:
+  - {id: none, answers: {}, others: no, outcome: low}
+""")
+    counts: dict[str, int] = {}
+    for values in itertools.product(["yes", "no", "unsure", None], repeat=4):
+        answers = {q.id: v for q, v in zip(rules.questions, values, strict=True) if v is not None}
+        relevant = engine.relevant_answers(rules, answers)
+        asked = [q.id for q in engine.asked_questions(rules, relevant)]
+        if relevant != answers or sorted(asked) != sorted(answers):
+            continue  # not something a person can give
+        outcome = engine.evaluate(rules, answers).outcome.id
+        counts[outcome] = counts.get(outcome, 0) + 1
+    result = verify.verify(rules)
+    assert dict(result.by_outcome) == {k: counts.get(k, 0) for k in ("low", "mid", "high")}
+    assert result.combinations == sum(counts.values())
+
+
+def test_too_large_to_enumerate_fails_and_says_so(
+    ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(verify, "MAX_CELLS", 1000)
+    result = verify.verify(ruleset)
+    assert not result.enumerated
+    assert [f.check for f in result.findings] == ["complete"]
+    assert "too many to check one by one" in result.findings[0].message
+    assert "nothing was proven" in result.findings[0].message
+
+
+def test_newly_asked_follow_up_counts_with_every_answer() -> None:
+    """Saying yes opens a follow-up; if answering it 'no' gives less care than saying no at
+    first, that is a monotonicity fault, and the example says so."""
+    rules = mini("""
+id: follow
+version: "1.0"
+title: Follow
+questions:
+  - {id: a, text: "A?"}
+  - {id: b, text: "B?", when: {question: a, in: [yes, unsure]}}
+outcomes:
+  - {id: low, severity: 1, title: Low, body: Fine.}
+  - {id: mid, severity: 2, title: Mid, body: See.}
+rules:
+  - {id: only_no, when: {question: a, is: no}, outcome: mid, reason: You told us no., source: {section: T}}
+  - {id: b_yes, when: {question: b, in: [yes, unsure]}, outcome: mid, reason: You told us B., source: {section: T}}
+cases:
+  - {id: no, answers: {a: no}, outcome: mid}
+  - {id: b, answers: {a: yes, b: yes}, outcome: mid}
+""")
+    findings = [f for f in verify.verify(rules).findings if f.check == "monotone"]
+    assert findings, "no → yes with b = no lowers mid to low"
+    first = findings[0]
+    assert first.subject == "question 'a'"
+    assert "from 'no' to 'yes' lowers the outcome from 'mid' to 'low' (when b=no)" in first.message
+    assert first.answers == {"a": "no"}
+
+
+def test_if_unanswered_must_be_the_cautious_answer() -> None:
+    rules = mini("""
+id: unanswered
+version: "1.0"
+title: Unanswered
+questions:
+  - {id: a, text: "A?", if_unanswered: "no"}
+outcomes:
+  - {id: low, severity: 1, title: Low, body: Fine.}
+  - {id: mid, severity: 2, title: Mid, body: See.}
+rules:
+  - {id: a, when: {question: a, in: [yes, unsure]}, outcome: mid, reason: You told us A., source: {section: T}}
+cases:
+  - {id: no, answers: {a: no}, outcome: low}
+  - {id: yes, answers: {a: yes}, outcome: mid}
+""")
+    messages = [f.message for f in verify.verify(rules).findings if f.check == "monotone"]
+    assert any(
+        "leaving it unanswered (which counts as 'no') instead of answering 'yes' lowers the "
+        "outcome from 'mid' to 'low'" in m
+        for m in messages
+    ), messages
+
+
+# --------------------------------------------------------------------------- no diagnosis
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You have an infection.",
+        "You may have prostatitis.",
+        "You might have a problem with your prostate.",
+        "This means you have an infection.",
+        "Your answers suggest that you have prostatitis.",
+        "You are suffering from acute prostatitis.",
+        "Fever and pelvic pain are a sign of infection.",
+        "Blood in the urine is a common symptom of cancer.",
+        "These answers are consistent with prostatitis.",
+        "You told us you have a fever, which means you have an infection.",
+        "You told us you have a fever. You have sepsis.",
+        "It sounds like you have piles.",
+        "You've got an abscess.",
+        "Our diagnosis is prostatitis.",
+    ],
+)
+def test_diagnosis_is_caught(text: str) -> None:
+    assert verify.diagnosis_problems(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You told us you have been treated for prostate cancer.",
+        "You told us you have a fever or chills, or that you are not sure.",
+        "You said you have piles.",
+        "If you have a health condition or any worry, talk to a clinician.",
+        "Do not try it until you have spoken to them.",
+        "Stop and get medical help promptly if you have severe pain.",
+        "Something you told us means it may not be safe for you right now.",
+        "Get medical help promptly.",
+        "You told us a doctor or nurse has said you have acute prostatitis, or that you are not sure.",
+    ],
+)
+def test_echo_and_conditions_are_not_false_alarms(text: str) -> None:
+    assert verify.diagnosis_problems(text) == []
+
+
+def test_default_texts_pass_the_lint(ruleset: Ruleset) -> None:
+    assert verify.language_findings(ruleset) == []
+
+
+# --------------------------------------------------------------------------- mutation tests
+
+
+def item(items: list[dict[str, Any]], ident: str) -> dict[str, Any]:
+    return next(x for x in items if x["id"] == ident)
+
+
+def mutate(data: dict[str, Any], fault: str) -> None:
+    """Inject one fault into the default ruleset's data."""
+    rules, outcomes, questions, cases = (
+        data["rules"],
+        data["outcomes"],
+        data["questions"],
+        data["cases"],
+    )
+    if fault == "rule deleted":
+        rules.remove(item(rules, "severe_pain_now"))
+    elif fault == "outcome flipped lower":
+        item(rules, "cannot_pass_urine")["outcome"] = "clinician"
+    elif fault == "case expectation changed":
+        item(cases, "all_no")["outcome"] = "clinician"
+    elif fault == "diagnosis in an outcome":
+        item(outcomes, "clinician")["body"] += " These answers are a sign of an infection."
+    elif fault == "unused question":
+        questions.append({"id": "smoker", "text": "Do you smoke?"})
+    elif fault == "rule made unreachable":
+        rules.insert(
+            0,
+            {
+                "id": "any_bleeding_is_urgent",
+                "outcome": "urgent",
+                "when": {"question": "rectal_bleeding", "in": ["yes", "unsure"]},
+                "reason": "You told us about bleeding.",
+                "source": {"section": "Test"},
+            },
+        )
+    elif fault == "follow-up never asked":
+        item(questions, "fever_very_unwell")["when"] = {
+            "all": [{"question": "fever", "is": "yes"}, {"question": "fever", "is": "no"}]
+        }
+    elif fault == "duplicated id":
+        item(rules, "bleeding_risk")["id"] = "weakened_immunity"
+    elif fault == "unsure lower than yes":
+        item(rules, "severe_pain_now")["when"] = {"question": "severe_pain", "is": "yes"}
+    else:
+        raise AssertionError(fault)
+
+
+FAULTS = {
+    # fault: (text of the finding, (section, id, which one) of the item it must name)
+    "rule deleted": (
+        "[cases] case 'severe_pain': case 'severe_pain' expects 'urgent'",
+        ("cases", "severe_pain", 0),
+    ),
+    "outcome flipped lower": (
+        "[cases] case 'cannot_pass_urine': case 'cannot_pass_urine' expects 'urgent' but gets 'clinician'",
+        ("cases", "cannot_pass_urine", 0),
+    ),
+    "case expectation changed": (
+        "[cases] case 'all_no': case 'all_no' expects 'clinician' but gets 'info'",
+        ("cases", "all_no", 0),
+    ),
+    "diagnosis in an outcome": (
+        "[no-diagnosis] outcome 'clinician': names what a symptom is a sign of",
+        ("outcomes", "clinician", 0),
+    ),
+    "unused question": (
+        "[no-dead-parts] question 'smoker': no rule uses its answer",
+        ("questions", "smoker", 0),
+    ),
+    "rule made unreachable": (
+        "[no-dead-parts] rule 'bleeding_from_bottom': never decides the outcome",
+        ("rules", "bleeding_from_bottom", 0),
+    ),
+    "follow-up never asked": (
+        "[no-dead-parts] question 'fever_very_unwell': its 'when' never holds",
+        ("questions", "fever_very_unwell", 0),
+    ),
+    "duplicated id": (
+        "rule 'weakened_immunity' id: duplicate rule id 'weakened_immunity'",
+        ("rules", "weakened_immunity", 1),
+    ),
+    "unsure lower than yes": (
+        "[monotone] question 'severe_pain': changing the answer from 'yes' to 'unsure' lowers the outcome from 'urgent'",
+        ("questions", "severe_pain", 0),
+    ),
+}
+
+
+def item_line(text: str, section: str, ident: str, which: int) -> int:
+    """The line where the ``which``-th item with this id starts in a top-level section."""
+    lines = text.splitlines()
+    start = lines.index(f"{section}:")
+    found = [
+        n
+        for n, line in enumerate(lines[start + 1 :], start=start + 2)
+        if line.lstrip("- ").startswith(f"id: {ident}")
+        and line.rstrip().endswith(ident)
+        and not line.startswith(" " * 4)
+    ]
+    end = next(
+        (
+            n
+            for n, line in enumerate(lines[start + 1 :], start=start + 2)
+            if line and not line.startswith((" ", "-"))
+        ),
+        len(lines) + 1,
+    )
+    return [n for n in found if n < end][which]
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_check_catches_the_fault(fault: str, tmp_path: Path) -> None:
+    data = load_yaml(DEFAULT_TEXT)
+    mutate(data, fault)
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
+    path = tmp_path / "mutant.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code == 1, result.output
+    expected, (section, ident, which) = FAULTS[fault]
+    lines = [line for line in result.output.splitlines() if expected in line]
+    assert lines, result.output
+    assert lines[0].startswith(f"{path}:{item_line(text, section, ident, which)}: "), lines[0]
+
+
+def test_unmutated_copy_passes(tmp_path: Path) -> None:
+    text = yaml.safe_dump(load_yaml(DEFAULT_TEXT), sort_keys=False, allow_unicode=True, width=1000)
+    path = tmp_path / "copy.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+
+
+def test_monotone_finding_gives_a_counterexample(tmp_path: Path) -> None:
+    data = load_yaml(DEFAULT_TEXT)
+    mutate(data, "unsure lower than yes")
+    path = tmp_path / "mutant.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    output = CliRunner().invoke(main, ["check", str(path)]).output
+    example = next(line for line in output.splitlines() if line.strip().startswith("for example:"))
+    answers = dict(pair.split("=") for pair in example.split(":", 1)[1].strip().split(", "))
+    assert answers["severe_pain"] == "yes"
+    rules = parse(path.read_text(), filename=str(path), schema=schema())
+    before = engine.evaluate(rules, answers).outcome.severity
+    after = engine.evaluate(rules, {**answers, "severe_pain": "unsure"}).outcome.severity
+    assert after < before, "the example really shows the fault"
+
+
+def test_check_prints_the_summary() -> None:
+    result = CliRunner().invoke(main, ["check", str(default_rules_path())])
+    assert result.exit_code == 0
+    assert (
+        "8,680,203 combinations checked (info 1, clinician 60,506, urgent 8,619,696) in "
+        in result.output
+    )
+    assert (
+        "OK: complete, monotone towards care, no dead parts, 26 cases pass, no diagnosis"
+        in result.output
+    )
