@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck pytest check-rules format clean
+.PHONY: help install run test lint typecheck pytest check-rules bench format clean
 
 help: ## List the tasks
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -30,8 +30,8 @@ run: $(STAMP) ## Serve Screener with the default rules on http://127.0.0.1:8000
 test: lint typecheck pytest ## Run every check and test (what CI runs)
 
 lint: $(STAMP) ## Lint and check formatting with ruff
-	$(BIN)/ruff check screener tests
-	$(BIN)/ruff format --check screener tests
+	$(BIN)/ruff check screener tests benchmarks
+	$(BIN)/ruff format --check screener tests benchmarks
 
 typecheck: $(STAMP) ## Type-check the package with mypy --strict
 	$(BIN)/mypy
@@ -42,9 +42,12 @@ pytest: $(STAMP) ## Run the test suite
 check-rules: $(STAMP) ## Check every rules file in rules/ and run its cases
 	$(BIN)/screener check rules/*.yaml
 
+bench: $(STAMP) ## Measure evaluation and verification speed against their targets
+	$(BIN)/pytest benchmarks -q -p no:randomly --benchmark-columns=min,median,max,rounds
+
 format: $(STAMP) ## Format the code with ruff
-	$(BIN)/ruff format screener tests
-	$(BIN)/ruff check --fix screener tests
+	$(BIN)/ruff format screener tests benchmarks
+	$(BIN)/ruff check --fix screener tests benchmarks
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis dist build test-artifacts

@@ -94,6 +94,46 @@ def _check_one(path: Path) -> int:
 
 @main.command()
 @click.option("--rules", type=click.Path(path_type=Path), help="Rules file (default: configured).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "md"]),
+    default=None,
+    help="html (one self-contained page that prints well) or md. Default: from -o, else html.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the report here (default: standard output).",
+)
+def report(rules: Path | None, fmt: str | None, output: Path | None) -> None:
+    """Render the review report a clinical safety officer signs off.
+
+    It holds the ruleset's id, version, sha256 and review status, every
+    question, every rule in plain words with its reason and source, the
+    outcome texts, the cases, and the verification summary. Exits 1 when
+    verification has findings (the report still lists them).
+    """
+    from screener.report import render
+
+    ruleset = _load(rules or _configured_rules())
+    started = time.perf_counter()
+    result = verify.verify(ruleset)
+    seconds = time.perf_counter() - started
+    chosen = fmt or ("md" if output is not None and output.suffix.lower() == ".md" else "html")
+    text = render(ruleset, result, fmt=chosen, seconds=seconds)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}: {verify.summary(result)}", err=True)
+    sys.exit(0 if result.ok else EXIT_PROBLEMS)
+
+
+@main.command()
+@click.option("--rules", type=click.Path(path_type=Path), help="Rules file (default: configured).")
 @click.argument("answers", default="-", type=click.File("r", encoding="utf-8"))
 def evaluate(rules: Path | None, answers: Any) -> None:
     """Evaluate ANSWERS (a JSON file, or - for standard input) and print the result as JSON.
@@ -164,6 +204,11 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
             click.echo(str(problem), err=True)
         _fail("the rules file has problems; nothing is served")
     ruleset = app.extensions["screener"].ruleset
+    proof = verify.verify(ruleset)
+    if not proof.ok:
+        for finding in proof.findings:
+            click.echo(finding.describe(ruleset.filename), err=True)
+        _fail("the rules file does not pass screener check; nothing is served")
     click.echo(
         f"Screener serving {ruleset.id} {ruleset.version} ({ruleset.short_hash}) "
         f"on http://{host}:{port}/",

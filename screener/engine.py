@@ -114,13 +114,13 @@ def previous_question(
 
 def fire(ruleset: Ruleset, full: Mapping[str, str]) -> Result:
     """Apply the hit policy to complete answers (see :func:`complete_answers`)."""
-    by_id = ruleset.outcome_by_id
-    fired = [rule for rule in ruleset.rules if rule.test(full)]
+    # Rules are kept most severe first (file order within a severity), so the
+    # first rule that holds names the outcome and the reasons come out in order.
+    fired = [(rule, outcome) for rule, outcome in ruleset.by_severity if rule.test(full)]
     if not fired:
         return Result(ruleset.lowest, (), full)
-    fired.sort(key=lambda rule: -by_id[rule.outcome].severity)
-    reasons = tuple(Reason(rule.id, rule.outcome, rule.reason) for rule in fired)
-    return Result(by_id[fired[0].outcome], reasons, full)
+    reasons = tuple(Reason(rule.id, rule.outcome, rule.reason) for rule, _ in fired)
+    return Result(fired[0][1], reasons, full)
 
 
 def evaluate(ruleset: Ruleset, answers: Mapping[str, str]) -> Result:

@@ -241,6 +241,7 @@ class Case:
     others: str | None
     outcome: str
     line: int
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,12 +272,17 @@ class Ruleset:
     question_by_id: Mapping[str, Question] = field(init=False, repr=False, compare=False)
     outcome_by_id: Mapping[str, Outcome] = field(init=False, repr=False, compare=False)
     lowest: Outcome = field(init=False, repr=False, compare=False)
+    by_severity: tuple[tuple[Rule, Outcome], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Index questions and outcomes by id; find the outcome that applies when no rule holds."""
         object.__setattr__(self, "question_by_id", {q.id: q for q in self.questions})
         object.__setattr__(self, "outcome_by_id", {o.id: o for o in self.outcomes})
         object.__setattr__(self, "lowest", min(self.outcomes, key=lambda o: o.severity))
+        ranked = sorted(self.rules, key=lambda r: -self.outcome_by_id[r.outcome].severity)
+        object.__setattr__(
+            self, "by_severity", tuple((r, self.outcome_by_id[r.outcome]) for r in ranked)
+        )
 
     @property
     def short_hash(self) -> str:
@@ -837,6 +843,7 @@ def _build(data: Mapping[str, Any], lines: Mapping[Path, int], sha: str, filenam
             others=c.get("others"),
             outcome=c["outcome"],
             line=line("cases", i),
+            note=c.get("note"),
         )
         for i, c in enumerate(data["cases"])
     )

@@ -185,3 +185,19 @@ def test_evaluate_says_which_answers_it_ignored(runner: CliRunner) -> None:
         "ignored answers to questions these answers do not ask: fever_very_unwell" in result.stderr
     )
     assert json.loads(result.stdout)["outcome"]["id"] == "urgent"
+
+
+def test_serve_refuses_rules_that_fail_the_check(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, rules_file: Callable[[str], Path]
+) -> None:
+    path = rules_file(
+        MINI.replace(
+            "    when: {question: b, in: [yes, unsure]}", "    when: {question: b, is: yes}"
+        )
+    )
+    monkeypatch.setenv("SCREENER_SECRET_KEY", "k")
+    monkeypatch.setenv("SCREENER_RULES", str(path))
+    result = runner.invoke(main, ["serve"])
+    assert result.exit_code == 1
+    assert "[monotone] question 'b'" in result.output
+    assert "does not pass screener check; nothing is served" in result.output

@@ -52,7 +52,8 @@ def test_wheel_in_a_fresh_venv(tmp_path: Path) -> None:
 
     checked = run(bin_dir / "screener", "check", cwd=where)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert "OK: prostate_massage" in checked.stdout
+    assert "prostate-massage.yaml: prostate_massage " in checked.stdout
+    assert "  OK: complete" in checked.stdout
     assert str(env_dir) in checked.stdout, "the packaged rules file is the one checked"
 
     port = free_port()

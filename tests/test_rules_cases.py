@@ -120,3 +120,14 @@ def test_reasons_echo_the_person_and_never_diagnose() -> None:
             "this means you",
         ):
             assert phrase not in lowered, (phrase, text)
+
+
+def test_changelog_has_an_entry_for_this_exact_file() -> None:
+    """A rules file cannot change without a changelog entry naming its new sha256."""
+    changelog = (default_rules_path().parent / "CHANGELOG.md").read_text(encoding="utf-8")
+    section = changelog.split(f"## {default_rules_path().name}", 1)[1]
+    entry = section.split(f"### {RULESET.version} (", 1)
+    assert len(entry) == 2, f"no entry for version {RULESET.version}"
+    this_entry = entry[1].split("\n### ", 1)[0]
+    assert f"sha256: `{RULESET.sha256}`" in this_entry, "update the sha256 in rules/CHANGELOG.md"
+    assert changelog.count(f"### {RULESET.version} (") == 1

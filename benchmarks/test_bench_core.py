@@ -1,0 +1,121 @@
+"""Speed of the core: one evaluation (target under 20 µs) and full verification (under 2 s).
+
+Run with `make bench`. Each is measured beside a reference in the same run, so the
+figures can be read on any machine:
+
+* evaluation beside a hand-written if/else for the default rules (the floor a
+  data-driven engine cannot beat: no validation, no reasons);
+* verification beside evaluating the same combinations one at a time with the
+  engine, timed on a slice and extrapolated to all of them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from screener import engine, verify
+from screener.resources import default_rules_path, load_ruleset
+from screener.ruleset import Ruleset
+
+RULESET = load_ruleset(default_rules_path())
+YES = ("yes", "unsure")
+
+
+def answer_sets(ruleset: Ruleset, count: int, seed: int = 1) -> list[dict[str, str]]:
+    """Complete, valid answer sets, weighted towards 'no' as real screenings are."""
+    rng = random.Random(seed)
+    sets = []
+    for _ in range(count):
+        answers: dict[str, str] = {}
+        for q in ruleset.questions:
+            if engine.is_asked(q, answers):
+                answers[q.id] = rng.choices(q.values, weights=(1, 6, 1))[0]
+        sets.append(answers)
+    return sets
+
+
+def hand_written(a: Mapping[str, str]) -> str:
+    """The default rules as plain code: the reference for evaluation speed."""
+    fever = a.get("fever", "unsure") in YES
+    infection = a.get("infection_now", "unsure") in YES
+    acute = a.get("acute_prostatitis", "unsure") in YES
+    procedure = a.get("recent_procedure", "unsure") in YES
+    immunity = a.get("weak_immunity", "unsure") in YES
+    bleeding = a.get("rectal_bleeding", "unsure") in YES
+    if (
+        (fever and a.get("fever_very_unwell", "unsure") in YES)
+        or a.get("severe_pain", "unsure") in YES
+        or a.get("cannot_urinate", "unsure") in YES
+        or (bleeding and a.get("heavy_rectal_bleeding", "unsure") in YES)
+        or (fever and (infection or acute or procedure or immunity))
+    ):
+        return "urgent"
+    if (
+        fever
+        or bleeding
+        or infection
+        or acute
+        or procedure
+        or immunity
+        or a.get("blood_urine_semen", "unsure") in YES
+        or a.get("chronic_prostatitis", "unsure") in YES
+        or a.get("prostate_cancer", "unsure") in YES
+        or a.get("anal_condition", "unsure") in YES
+        or a.get("bleeding_risk", "unsure") in YES
+    ):
+        return "clinician"
+    return "info"
+
+
+BATCH = answer_sets(RULESET, 1000)
+
+
+def test_reference_agrees_with_the_engine() -> None:
+    for answers in BATCH:
+        assert hand_written(answers) == engine.evaluate(RULESET, answers).outcome.id
+
+
+def test_evaluate(benchmark: Any, record: dict[str, float]) -> None:
+    def run() -> None:
+        for answers in BATCH:
+            engine.evaluate(RULESET, answers)
+
+    benchmark.pedantic(run, rounds=30, warmup_rounds=2)
+    record["evaluate"] = benchmark.stats.stats.median / len(BATCH)
+
+
+def test_evaluate_reference(benchmark: Any, record: dict[str, float]) -> None:
+    def run() -> None:
+        for answers in BATCH:
+            hand_written(answers)
+
+    benchmark.pedantic(run, rounds=30, warmup_rounds=2)
+    record["evaluate_reference"] = benchmark.stats.stats.median / len(BATCH)
+
+
+def test_verify(benchmark: Any, record: dict[str, float]) -> None:
+    result = benchmark.pedantic(verify.verify, args=(RULESET,), rounds=5, warmup_rounds=1)
+    assert result.ok
+    record["verify"] = benchmark.stats.stats.median
+
+
+@pytest.mark.parametrize("sample", [20_000])
+def test_verify_reference(sample: int, record: dict[str, float]) -> None:
+    """The engine, one combination at a time, over a slice of the grid; extrapolated."""
+    total = verify.verify(RULESET).combinations
+    grid = verify._Grid(RULESET)  # the same enumeration, walked in Python
+    cells = itertools.islice(itertools.product(*(range(n) for n in grid.shape)), sample)
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        for cell in cells:
+            engine.fire(RULESET, engine.complete_answers(RULESET, grid.answers_at(cell)))
+        timings.append(time.perf_counter() - started)
+        cells = itertools.islice(itertools.product(*(range(n) for n in grid.shape)), sample)
+    record["verify_reference"] = sorted(timings)[1] / sample * total

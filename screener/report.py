@@ -1,0 +1,102 @@
+"""The review report: what a clinical safety officer reads and signs off, as HTML or Markdown."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import jinja2
+
+from screener import engine
+from screener.resources import data_dir
+from screener.ruleset import AllOf, AnswerIn, AnyOf, Condition, Not, Ruleset
+from screener.verify import Verification, summary
+
+FORMATS = ("html", "md")
+
+
+def question_name(ruleset: Ruleset, qid: str) -> str:
+    """A question's id in words: ``fever_very_unwell`` → ``fever very unwell``."""
+    return qid.replace("_", " ")
+
+
+def describe(cond: Condition, ruleset: Ruleset, *, nested: bool = False) -> str:
+    """A condition in plain words: 'fever is yes or not sure and severe pain is yes'."""
+    if isinstance(cond, AnswerIn):
+        question = ruleset.question_by_id[cond.question]
+        labels = [o.label.lower() for o in question.options if o.value in cond.values]
+        listed = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} or {labels[-1]}"
+        return f"{question_name(ruleset, cond.question)} is {listed}"
+    if isinstance(cond, AllOf | AnyOf):
+        joiner = " and " if isinstance(cond, AllOf) else " or "
+        text = joiner.join(describe(p, ruleset, nested=True) for p in cond.parts)
+        return f"({text})" if nested and len(cond.parts) > 1 else text
+    if isinstance(cond, Not):
+        return f"not ({describe(cond.part, ruleset)})"
+    raise TypeError(f"unknown condition {cond!r}")
+
+
+def _context(
+    ruleset: Ruleset, verification: Verification, seconds: float, now: datetime
+) -> dict[str, Any]:
+    outcomes = ruleset.outcome_by_id
+    cases = []
+    for case in ruleset.cases:
+        answers = engine.case_answers(ruleset, case)
+        result = engine.evaluate(ruleset, answers)
+        cases.append(
+            {
+                "case": case,
+                "answers": ", ".join(
+                    f"{question_name(ruleset, q)}: {v}" for q, v in case.answers.items()
+                )
+                or "none",
+                "got": result.outcome,
+                "passed": not engine.case_failures(ruleset, case),
+            }
+        )
+    return {
+        "ruleset": ruleset,
+        "verification": verification,
+        "summary": summary(verification),
+        "seconds": seconds,
+        "generated": now,
+        "questions": [
+            {
+                "question": q,
+                "asked": describe(q.when, ruleset) if q.when else "always",
+                "unanswered": q.label(q.if_unanswered),
+            }
+            for q in ruleset.questions
+        ],
+        "rules": [
+            {"rule": r, "condition": describe(r.when, ruleset), "outcome": outcomes[r.outcome]}
+            for r in ruleset.rules
+        ],
+        "cases": cases,
+        "name": lambda qid: question_name(ruleset, qid),
+    }
+
+
+def render(
+    ruleset: Ruleset,
+    verification: Verification,
+    *,
+    fmt: str = "html",
+    seconds: float = 0.0,
+    now: datetime | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> str:
+    """The report as one self-contained HTML page, or as Markdown."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(data_dir("templates")),
+        autoescape=fmt == "html",  # noqa: S701 - Markdown is not HTML; the HTML is escaped
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    context = _context(ruleset, verification, seconds, now or datetime.now().astimezone())
+    return env.get_template(f"report.{fmt}").render(**context, **(extra or {}))
