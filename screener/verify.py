@@ -268,10 +268,22 @@ class _Grid:
             answers.update(self.combos[g][int(i)])
         return {q.id: answers[q.id] for q in self.ruleset.questions if q.id in answers}
 
+    def simplest(self, mask: Bools, skip: int | None = None) -> tuple[int, ...]:
+        """The cell where ``mask`` holds with the fewest answers other than "no" (not
+        counting group ``skip``): the clearest example to show a reviewer."""
+        others: npt.NDArray[np.int16] = np.zeros((1,) * len(self.shape), dtype=np.int16)
+        for g, combos in enumerate(self.combos):
+            if g != skip:
+                count = [sum(v != NO for _, v in combo) for combo in combos]
+                others = others + self.along(g, count, np.int16)
+        shape = np.broadcast_shapes(mask.shape, others.shape)
+        cost = np.where(mask, others, np.int16(32767))
+        flat = int(np.argmin(cost))
+        return tuple(int(i) for i in np.unravel_index(flat, shape))
+
     def first(self, mask: Bools) -> dict[str, str]:
-        """The answers at the first cell where ``mask`` holds."""
-        flat = int(np.argmax(np.broadcast_to(mask, self.shape)))
-        return self.answers_at([int(i) for i in np.unravel_index(flat, self.shape)])
+        """The clearest answers where ``mask`` holds."""
+        return self.answers_at(self.simplest(np.broadcast_to(mask, self.shape)))
 
 
 def _groups(ruleset: Ruleset) -> list[list[Question]]:
@@ -428,7 +440,8 @@ def _monotone(
                 lower = now < was
                 if not np.any(lower):
                     continue
-                cell = [int(x) for x in np.unravel_index(int(np.argmax(lower)), lower.shape)]
+                cell = list(grid.simplest(np.expand_dims(lower, g), skip=g))
+                del cell[g]
                 example = grid.answers_at([*cell[:g], i, *cell[g:]])
                 worse, follow = _lowest_after(ruleset, example, q.id, after)
                 findings.append(
