@@ -7,9 +7,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck pytest check-rules bench format clean
+.PHONY: help install run test lint typecheck pytest chromium check-rules bench format clean
 
 help: ## List the tasks
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,8 +37,18 @@ lint: $(STAMP) ## Lint and check formatting with ruff
 typecheck: $(STAMP) ## Type-check the package with mypy --strict
 	$(BIN)/mypy
 
-pytest: $(STAMP) ## Run the test suite
-	$(BIN)/pytest
+pytest: $(STAMP) chromium ## Run the test suite, browser tests included
+	SCREENER_CHROMIUM=$(CHROMIUM) $(BIN)/pytest
+
+chromium: ## Install Debian's chromium for the browser tests, when it is missing
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; \
+		else echo "Installing chromium needs root: run 'apt-get install chromium' as root"; exit 1; fi; \
+		echo "Installing Debian's chromium for the browser tests"; \
+		$$sudo apt-get update -qq; \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null; \
+	fi
+	@test -x "$(CHROMIUM)" || { echo "$(CHROMIUM) is still missing"; exit 1; }
 
 check-rules: $(STAMP) ## Check every rules file in rules/ and run its cases
 	$(BIN)/screener check rules/*.yaml

@@ -59,7 +59,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         ruleset=ruleset, tokens=tokens, timezone=ZoneInfo(app.config["TIMEZONE"])
     )
 
-    from screener import views
+    from screener import assets, views
 
+    assets.init_app(app)
     views.init_app(app)
     return app

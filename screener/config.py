@@ -74,6 +74,20 @@ SETTINGS = (
         "Seconds an answers token stays valid after the last page (at least 60).",
     ),
     Setting("TIMEZONE", "UTC", _timezone, "Time zone for the date and time on the result page."),
+    Setting("BRAND_NAME", "Screener", _text, "Name shown in the header of every page."),
+    Setting(
+        "LOGO",
+        "",
+        _text,
+        "Path of a logo shown in the header (.svg, .png or .webp, at most 16 KB).",
+    ),
+    Setting(
+        "THEME_CSS",
+        "",
+        _text,
+        "Path of a CSS file that sets Screener's custom properties (colours, font); it is "
+        "added to Screener's stylesheet.",
+    ),
     Setting(
         "EMERGENCY_NUMBER",
         "",

@@ -203,7 +203,7 @@ def _reject_cross_site() -> None:
 def _headers(response: Response) -> Response:
     """Keep answer pages out of caches and lock down what pages may do."""
     headers = response.headers
-    if request.endpoint != "static":
+    if request.endpoint not in ("static", "assets.asset"):
         headers["Cache-Control"] = "no-store"
     headers.setdefault(
         "Content-Security-Policy",

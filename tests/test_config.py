@@ -90,3 +90,46 @@ def test_rules_too_big_for_the_answers_token_are_refused(tmp_path: Path) -> None
     )
     with pytest.raises(ConfigError, match="no longer fit in a page's answers token"):
         create_app({"TESTING": True, "SECRET_KEY": "k", "RULES": str(rules)})
+
+
+def test_theme_and_logo_are_served_with_content_addresses(tmp_path: Path) -> None:
+    (tmp_path / "theme.css").write_text(":root { --screener-brand: #5b2a86; }")
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "k",
+            "THEME_CSS": str(tmp_path / "theme.css"),
+            "LOGO": str(tmp_path / "logo.png"),
+            "BRAND_NAME": "Riverside Clinic",
+        }
+    )
+    client = app.test_client()
+    page = client.get("/").get_data(as_text=True)
+    assert "Riverside Clinic" in page
+    css_url = page.split('rel="stylesheet" href="', 1)[1].split('"', 1)[0]
+    logo_url = page.split('class="brand__logo" src="', 1)[1].split('"', 1)[0]
+    with client.get(css_url) as css:
+        assert css.status_code == 200 and css.mimetype == "text/css"
+        assert css.get_data(as_text=True).rstrip().endswith(":root { --screener-brand: #5b2a86; }")
+        assert "immutable" in css.headers["Cache-Control"]
+    with client.get(logo_url) as logo:
+        assert logo.status_code == 200 and logo.mimetype == "image/png"
+    assert client.get("/assets/screener-000000000000.css").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("setting", "name", "content", "message"),
+    [
+        ("LOGO", "logo.gif", b"GIF89a", "must be an .svg, .png or .webp file"),
+        ("LOGO", "logo.svg", b"<svg>" + b" " * 20000 + b"</svg>", "is over 16 KB"),
+        ("THEME_CSS", "missing.css", None, "cannot read"),
+    ],
+)
+def test_bad_brand_files_are_clear_errors(
+    tmp_path: Path, setting: str, name: str, content: bytes | None, message: str
+) -> None:
+    if content is not None:
+        (tmp_path / name).write_bytes(content)
+    with pytest.raises(ConfigError, match=message):
+        create_app({"TESTING": True, "SECRET_KEY": "k", setting: str(tmp_path / name)})

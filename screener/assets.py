@@ -1,0 +1,110 @@
+"""The stylesheet and logo, with a clinic's or website's brand applied from configuration.
+
+A brand is a CSS file that sets Screener's custom properties (colours, font,
+spacing; see the top of static/screener.css) and, optionally, a logo image.
+The brand's CSS is appended to Screener's own, so a page still loads one
+stylesheet; both files get content-hashed addresses and can be cached for a
+year.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, abort, current_app
+
+from screener.config import ConfigError
+
+bp = Blueprint("assets", __name__)
+
+LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".webp": "image/webp"}
+MAX_LOGO_BYTES = 16 * 1024
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One file served from memory under an address that changes with its content."""
+
+    name: str
+    body: bytes
+    mimetype: str
+
+    @property
+    def path(self) -> str:
+        """The address part after /assets/."""
+        stem, dot, ext = self.name.rpartition(".")
+        digest = hashlib.sha256(self.body).hexdigest()[:12]
+        return f"{stem}-{digest}{dot}{ext}"
+
+
+@dataclass(frozen=True)
+class Assets:
+    """The app's stylesheet and optional logo."""
+
+    stylesheet: Asset
+    logo: Asset | None
+
+    def find(self, path: str) -> Asset | None:
+        """The asset at an address, if any."""
+        for asset in (self.stylesheet, self.logo):
+            if asset is not None and asset.path == path:
+                return asset
+        return None
+
+
+def _read(setting: str, path: str, limit: int | None = None) -> bytes:
+    try:
+        body = Path(path).read_bytes()
+    except OSError as e:
+        raise ConfigError(f"SCREENER_{setting}: cannot read {path}: {e.strerror}") from None
+    if limit is not None and len(body) > limit:
+        raise ConfigError(
+            f"SCREENER_{setting}: {path} is over {limit // 1024} KB; keep pages light"
+        )
+    return body
+
+
+def load(app: Flask) -> Assets:
+    """Build the stylesheet (Screener's, then the brand's) and the logo from the settings."""
+    css = Path(app.static_folder or "", "screener.css").read_bytes()
+    if app.config["THEME_CSS"]:
+        css += b"\n/* Brand */\n" + _read("THEME_CSS", app.config["THEME_CSS"], 16 * 1024)
+    logo = None
+    if app.config["LOGO"]:
+        suffix = Path(app.config["LOGO"]).suffix.lower()
+        if suffix not in LOGO_TYPES:
+            raise ConfigError(f"SCREENER_LOGO must be an .svg, .png or .webp file, not {suffix!r}")
+        logo = Asset(
+            "logo" + suffix, _read("LOGO", app.config["LOGO"], MAX_LOGO_BYTES), LOGO_TYPES[suffix]
+        )
+    return Assets(Asset("screener.css", css, "text/css"), logo)
+
+
+@bp.get("/assets/<path:path>")
+def asset(path: str) -> Response:
+    """A stylesheet or logo; its address changes with its content, so it is cached for a year."""
+    found = current_app.extensions["screener_assets"].find(path)
+    if found is None:
+        abort(404)
+    response = Response(found.body, mimetype=found.mimetype)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Load the assets and serve them."""
+    mimetypes.add_type("image/webp", ".webp")
+    app.extensions["screener_assets"] = load(app)
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def _urls() -> dict[str, object]:
+        assets: Assets = app.extensions["screener_assets"]
+        return {
+            "stylesheet_url": f"/assets/{assets.stylesheet.path}",
+            "logo_url": f"/assets/{assets.logo.path}" if assets.logo else None,
+            "brand_name": app.config["BRAND_NAME"],
+        }

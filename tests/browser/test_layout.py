@@ -1,0 +1,160 @@
+"""Semantics, target sizes, small and zoomed screens, and page weight, on every page type."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.browser.conftest import LiveServer, Watched
+from tests.browser.test_pages import answer, h1, press, question_id, start, walk
+
+
+def tour(watched: Watched, base: str) -> Iterator[str]:
+    """Visit one page of every type, yielding its name once it has loaded."""
+    page = watched.page
+    watched.expect_status(404)
+    watched.expect_status(400)
+    steps = [
+        ("start", lambda: page.goto(base + "/")),
+        ("question", lambda: press(page, "Start")),
+        ("question with error", lambda: press(page, "Continue")),
+        ("follow-up question", lambda: answer(page, "Yes")),
+        ("check your answers", lambda: walk(page, {})),
+        ("result", lambda: press(page, "See my result")),
+        ("not found", lambda: page.goto(base + "/no/such/page")),
+        ("start again", lambda: page.goto(base + "/")),
+        ("first question again", lambda: press(page, "Start")),
+        ("expired", lambda: expire(page)),
+    ]
+    for name, step in steps:
+        step()
+        page.wait_for_load_state("load")
+        if name == "follow-up question":
+            assert question_id(page) == "fever_very_unwell"
+        if name == "expired":
+            assert h1(page) == "Your answers have expired"
+        if "again" not in name:
+            yield name
+
+
+def expire(page: Page) -> None:
+    """Submit a question with a tampered answers token."""
+    page.locator("main input[name=token]").evaluate("el => el.value = 'tampered'")
+    answer(page, "No")
+
+
+def test_semantics(watched: Watched, live: LiveServer) -> None:
+    page = watched.page
+    for name in tour(watched, live.url):
+        assert page.locator("html").get_attribute("lang") == "en", name
+        assert page.locator("h1").count() == 1, name
+        ids = page.eval_on_selector_all("[id]", "els => els.map(e => e.id)")
+        assert len(ids) == len(set(ids)), (name, ids)
+        skip = page.locator("a.skip-link")
+        assert skip.get_attribute("href") == "#main" and page.locator("#main").count() == 1
+        forms = page.locator("form")
+        for i in range(forms.count()):
+            assert forms.nth(i).get_attribute("novalidate") is not None, name
+            assert forms.nth(i).get_attribute("method") == "post", name
+        if name.startswith(("question", "follow-up")):
+            assert page.locator("fieldset").count() == 1, name
+            legend_h1 = page.locator("fieldset > legend h1")
+            assert legend_h1.count() == 1 and legend_h1.inner_text() == h1(page), name
+            radios = page.locator("input[type=radio]")
+            assert radios.count() == 3
+            if name != "follow-up question":
+                assert page.locator("input[type=radio]:checked").count() == 0, name
+
+
+def test_error_pattern(watched: Watched, live: LiveServer) -> None:
+    page = watched.page
+    start(page, live.url)
+    question = h1(page)
+    press(page, "Continue")
+    assert page.title().startswith("Error: ")
+    summary = page.locator(".error-summary")
+    assert summary.locator("h2").inner_text() == "There is a problem"
+    link = summary.locator("a")
+    assert link.inner_text() == "Select yes, no or not sure"
+    first_radio = page.locator("input[type=radio]").first
+    assert link.get_attribute("href") == "#" + str(first_radio.get_attribute("id"))
+    assert "Select yes, no or not sure" in page.locator(".error-message").inner_text()
+    link.click()
+    assert page.evaluate("document.activeElement.type") == "radio"
+    assert h1(page) == question
+
+
+def interactive_sizes(page: Page) -> list[dict[str, object]]:
+    return page.evaluate("""() => [...document.querySelectorAll(
+        'a[href], button, input:not([type=hidden]), select, textarea, summary')]
+      .map(el => { if (el.classList.contains('skip-link')) el.focus();
+                   const r = el.getBoundingClientRect();
+                   const out = {what: el.outerHTML.slice(0, 80), w: r.width, h: r.height};
+                   if (el.classList.contains('skip-link')) el.blur();
+                   return out; })""")
+
+
+def test_targets_are_at_least_24_by_24(watched: Watched, live: LiveServer) -> None:
+    for name in tour(watched, live.url):
+        small = [t for t in interactive_sizes(watched.page) if t["w"] < 24 or t["h"] < 24]  # type: ignore[operator]
+        assert small == [], name
+
+
+@pytest.mark.parametrize(
+    ("width", "zoom"), [(320, 1.0), (1280, 2.0)], ids=["320px wide", "200% zoom"]
+)
+def test_nothing_scrolls_sideways_or_is_cut_off(
+    chromium: Browser, live: LiveServer, width: int, zoom: float
+) -> None:
+    # 200 % zoom of a 1280 px window lays the page out in 640 CSS px at twice the size.
+    context = chromium.new_context(
+        viewport={"width": int(width / zoom), "height": 700}, device_scale_factor=zoom
+    )
+    watched = Watched(context, live.url)
+    try:
+        for name in tour(watched, live.url):
+            page = watched.page
+            overflow = page.evaluate(
+                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, f"{name} scrolls sideways by {overflow}px"
+            cut = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(el => {
+                const r = el.getBoundingClientRect();
+                return r.width > 0 && (r.right > document.documentElement.clientWidth + 1 || r.left < -1)
+                    && !el.closest('.skip-link, .visually-hidden');
+              }).map(el => el.outerHTML.slice(0, 60))""")
+            assert cut == [], name
+        watched.assert_clean()
+    finally:
+        context.close()
+
+
+WEIGH = """() => [...performance.getEntriesByType('navigation'),
+                   ...performance.getEntriesByType('resource')]
+                  .map(e => ({url: e.name, size: e.decodedBodySize}))"""
+
+
+def test_page_weight_and_requests(
+    watched: Watched, live: LiveServer, record_weight: dict[str, tuple[int, int]]
+) -> None:
+    """Each page with everything it loads, counted as on a first visit even when the browser
+    reuses its cached stylesheet: under 30 KB uncompressed, at most 3 requests, no web fonts,
+    nothing from another host."""
+    page = watched.page
+    known: dict[str, int] = {}  # a cached resource reports no size; use its size when fetched
+    for name in tour(watched, live.url):
+        entries = page.evaluate(WEIGH)
+        for e in entries:
+            known[e["url"]] = max(known.get(e["url"], 0), int(e["size"]))
+        total = sum(
+            known[e["url"]] if e["url"].endswith(".css") else int(e["size"]) for e in entries
+        )
+        urls = [str(e["url"]) for e in entries]
+        record_weight[name] = (total, len(entries))
+        assert len(entries) <= 3, (name, urls)
+        assert total < 30 * 1024, (name, total)
+        assert all(url.startswith(live.url) for url in urls), "no third-party resources"
+        assert not any(url.endswith((".woff", ".woff2", ".ttf", ".otf")) for url in urls)
+        assert page.evaluate("document.fonts.size") == 0, "no web fonts"
