@@ -204,6 +204,13 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
             click.echo(str(problem), err=True)
         _fail("the rules file has problems; nothing is served")
     ruleset = app.extensions["screener"].ruleset
+    if ruleset.review is None or ruleset.review.status != "approved":
+        click.echo(
+            f"screener: warning: {ruleset.filename} is not approved by a clinical reviewer "
+            f"(review status: {ruleset.review.status if ruleset.review else 'none'}); pages "
+            "say so",
+            err=True,
+        )
     proof = verify.verify(ruleset)
     if not proof.ok:
         for finding in proof.findings:

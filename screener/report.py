@@ -98,5 +98,6 @@ def render(
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
+    env.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
     context = _context(ruleset, verification, seconds, now or datetime.now().astimezone())
     return env.get_template(f"report.{fmt}").render(**context, **(extra or {}))

@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -47,11 +47,15 @@ from screener.ruleset import (
     Ruleset,
 )
 
-# A grid above this many cells (about 1 byte each, in a few arrays) is not enumerated.
+# A ruleset with more combinations than this is not enumerated (it fails instead).
+# The default ruleset's 8.7 million take about 0.6 s here; reviewers measured 129
+# million at about 10 s and 1.2 GB, so the limit means about half a minute and a few
+# GB, on the edge of what a 2-core CI machine should do.
 MAX_CELLS = 400_000_000
 
 TOWARDS_CARE = ((NO, YES), (NO, UNSURE), (YES, UNSURE))
 
+S = TypeVar("S", bound=np.generic)
 Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int8]
 
@@ -93,76 +97,114 @@ class Verification:
 # --------------------------------------------------------------------------- language lint
 
 # Phrases that state or suggest what condition a person has. Checked in outcome
-# titles, bodies and next steps, and in rule reasons. Each entry: a pattern and
-# what it catches. See docs/rules-format.md, "Never diagnose".
-DIAGNOSIS_PATTERNS: tuple[tuple[str, str], ...] = (
+# titles, bodies, next steps and their heading, and in rule reasons. Each entry:
+# a pattern, what it catches, and whether an echo of the person's own answer
+# ("You told us you have ...") excuses it. See docs/rules-format.md.
+_CONDITIONS = (
+    r"(?:an? )?(?:infection|abscess|sepsis|cancer|tumou?r|prostatitis|haemorrhoids|"
+    r"hemorrhoids|piles|fissure|fistula|disease|disorder|condition|syndrome|inflammation|"
+    r"bph|enlarged prostate|retention)"
+)
+_SUBJECT = (
+    r"\b(?:this|that|which|it|these|those|your (?:answers?|symptoms?|results?)|"
+    r"the (?:answers?|symptoms?|results?)|(?:these|those|such) (?:symptoms?|signs?|answers?))"
+)
+DIAGNOSIS_PATTERNS: tuple[tuple[str, str, bool], ...] = (
     (
-        r"\byou (?:may|might|could|probably|likely|possibly) (?:also )?"
-        r"(?:have|have got|be suffering)\b",
+        r"\byou (?:(?:may|might|could) (?:well |also )?|probably |likely |possibly |"
+        r"(?:seem|appear|are likely|are probably|are unlikely) to )"
+        r"(?:have|be suffering|be affected|be developing)\b",
         "suggests a condition the person may have",
+        False,
     ),
     (
         r"\byou(?:'re| are) (?:probably |likely |possibly )?(?:suffering|affected) (?:from|by)\b",
         "says the person is suffering from something",
+        False,
     ),
-    (r"\byou suffer from\b", "says the person suffers from something"),
+    (r"\byou suffer from\b", "says the person suffers from something", False),
     (
-        r"\b(?:this|that|which|it|these|your answers?) (?:means?|suggests?|indicates?|shows?|"
-        r"points? to|confirms?) (?:that )?you(?:'ve| have| are| may| might)?\b",
+        _SUBJECT + r"(?: (?:may|might|could|can|probably|likely|strongly))? (?:suggests?|"
+        r"indicates?|points? (?:to|towards)|confirms?|(?:is|are) consistent)(?: that)?\b"
+        r"(?! you (?:should|need|must|speak|talk|see|get|contact|call|book|ask|stop|wait))",
         "draws a conclusion about the person's condition",
+        False,
     ),
     (
-        r"\b(?:is|are|could be|may be|might be|can be) (?:a |an |the )?"
-        r"(?:likely |possible |common |typical |classic )?(?:sign|signs|symptom|symptoms|"
-        r"indication|indications|indicator|evidence) (?:of|that)\b",
+        _SUBJECT + r" (?:means?|shows?|proves?)(?: that)? you(?:'ve| have| are| may| might)\b",
+        "draws a conclusion about the person's condition",
+        False,
+    ),
+    (
+        r"\b(?:is|are|could be|may be|might be|can be|was|were) (?:a |an |the )?"
+        r"(?:likely |possible |common |typical |classic |early |warning )?(?:sign|signs|"
+        r"symptom|symptoms|indication|indications|indicator|evidence|warning signs?) (?:of|that)\b",
         "names what a symptom is a sign of",
+        False,
     ),
-    (r"\b(?:consistent|in keeping) with\b", "compares the answers to a condition"),
     (
-        r"\b(?:you(?:'ve| have) been |you are |we have )?diagnos(?:is|ed|e)\b",
-        "speaks of a diagnosis",
+        r"\b(?:typical|characteristic|consistent|in keeping) (?:of|with)\b",
+        "compares the answers to a condition",
+        False,
     ),
-    (r"\bsounds? like you\b", "guesses at the person's condition"),
     (
-        r"\byou(?:'ve| have)(?: got)? (?:an? )?(?:infection|abscess|sepsis|cancer|prostatitis|"
-        r"haemorrhoids|hemorrhoids|fissure|fistula|tumou?r|disease)\b",
-        "states that the person has a condition",
+        r"\b(?:could|may|might|must|probably) be " + _CONDITIONS + r"\b",
+        "suggests what condition this could be",
+        False,
     ),
-    (r"\byou(?:'ve| have) got\b", "states what the person has"),
+    (r"\bdiagnos(?:is|ed|e|es|ing)\b", "speaks of a diagnosis", False),
+    (r"\bsounds? like\b", "guesses at the person's condition", False),
+    (r"\byou(?:'ve| have)(?: got)? " + _CONDITIONS + r"\b", "says you have a condition", True),
+    (r"\byou(?:'ve| have) got\b", "says you have got something", True),
 )
 
-# "You told us you have ..." repeats the person's own answer; "if you have ..."
-# is a condition. Both are allowed where a bare "you have ..." is not.
+# A bare "you have" states what the person has, except where it is about what they
+# did or were told.
+_YOU_HAVE = re.compile(
+    r"\byou(?:'ve| have)\b(?! (?:been told|spoken|talked|asked|checked|answered|seen|"
+    r"finished|told us|read|tried|done|had a chance|chosen|said))",
+    re.I,
+)
+# "You told us you have ..." repeats the person's own answer, up to the next
+# connective: "You told us you have a fever, which means ..." is not an echo.
 _ECHO = re.compile(r"\byou (?:told us|said|answered|mentioned|let us know)(?: that)?\b", re.I)
-_CONDITIONAL = re.compile(r"\b(?:if|whether|unless|until|when|once|in case)\s+$", re.I)
-_YOU_HAVE = re.compile(r"\byou(?:'ve| have)\b(?! (?:been told|spoken|talked|asked|checked))", re.I)
-_COMPILED = tuple((re.compile(p, re.I), why) for p, why in DIAGNOSIS_PATTERNS)
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\s+(?:so|and so|which|because of this)\s+", re.I)
+_ECHO_ENDS = re.compile(r"\b(?:and|but|so|therefore|hence|which|because|meaning|means)\b", re.I)
+# "If you have ...", "whether this is a sign of ..." are conditions, not statements.
+_CONDITIONAL = re.compile(
+    r"\b(?:if|whether|unless|until|when|whenever|once|before|after|in case|make sure|"
+    r"check that|ensure|so that|now that|even if)\b",
+    re.I,
+)
+# "not a diagnosis", "cannot diagnose", "is not a sign of ..." deny rather than state.
+_NEGATED = re.compile(
+    r"\b(?:not|cannot|can't|never|no|without|nor)(?: (?:give|make|offer|be))?(?: an?| the)?\s*$",
+    re.I,
+)
+_CLAUSES = re.compile(r"[.!?;:,()\u2013\u2014]|\s-\s")
+_COMPILED = tuple((re.compile(p, re.I), why, echo) for p, why, echo in DIAGNOSIS_PATTERNS)
 
 
 def diagnosis_problems(text: str) -> list[str]:
     """Why ``text`` states or suggests a diagnosis; empty when it does not."""
     found: list[str] = []
-    for clause in _SENTENCE.split(text):
-        for pattern, why in _COMPILED:
-            match = pattern.search(clause)
-            if match and not _echoed(clause, match.start()):
-                found.append(f"{why}: {match.group(0)!r}")
-        for match in _YOU_HAVE.finditer(clause):
-            if not _echoed(clause, match.start()) and not _CONDITIONAL.search(
-                clause[: match.start()]
-            ):
-                found.append(f"states what the person has: {match.group(0)!r}")
+    for clause in _CLAUSES.split(text.replace("\u2019", "'").replace("\u2018", "'")):
+        checks = [*_COMPILED, (_YOU_HAVE, "states what the person has", True)]
+        for pattern, why, echo_ok in checks:
+            for match in pattern.finditer(clause):
+                if not _allowed(clause, match.start(), echo_ok=echo_ok):
+                    found.append(f"{why}: {match.group(0).strip()!r}")
+                    break
     return found
 
 
-def _echoed(clause: str, at: int) -> bool:
-    """Whether position ``at`` is inside a repetition of the person's own answer."""
-    lead = _ECHO.search(clause[:at])
-    if lead is None:
-        return False
-    between = clause[lead.end() : at]
-    return not re.search(r"\b(?:means?|suggests?|indicates?|shows?)\b", between, re.I)
+def _allowed(clause: str, at: int, *, echo_ok: bool) -> bool:
+    """Whether a phrase at ``at`` is a condition ("if ..."), a denial ("not a ..."), or,
+    for "you have ...", an echo of the person's own answer ("You told us you have ...")."""
+    before = clause[:at]
+    if _CONDITIONAL.search(before) or _NEGATED.search(before):
+        return True
+    echoes = list(_ECHO.finditer(before))
+    return echo_ok and bool(echoes) and not _ECHO_ENDS.search(before[echoes[-1].end() :])
 
 
 def _texts(ruleset: Ruleset) -> Iterable[tuple[int, str, str]]:
@@ -170,6 +212,8 @@ def _texts(ruleset: Ruleset) -> Iterable[tuple[int, str, str]]:
         subject = f"outcome {outcome.id!r}"
         yield outcome.line, subject, outcome.title
         yield outcome.line, subject, outcome.body
+        if outcome.next_steps_title:
+            yield outcome.line, subject, outcome.next_steps_title
         for step in outcome.next_steps:
             yield outcome.line, subject, step
     for rule in ruleset.rules:
@@ -398,23 +442,57 @@ def _dead_parts(
     for q in reversed(ruleset.questions):
         if q.id in used and q.when is not None:
             used |= q.when.questions()
+    parents = {qid for q in ruleset.questions if q.when for qid in q.when.questions()}
     for q in ruleset.questions:
         subject = f"question {q.id!r}"
         if q.id not in used:
-            findings.append(
-                Finding(
-                    "no-dead-parts",
-                    q.line,
-                    subject,
-                    "no rule uses its answer, so it need not be asked",
-                )
-            )
+            message = "no rule uses its answer, so it need not be asked"
         elif not any(q.id in dict(c) for c in grid.combos[grid.group_of[q.id]]):
-            findings.append(
-                Finding(
-                    "no-dead-parts", q.line, subject, "its 'when' never holds, so it is never asked"
+            message = "its 'when' never holds, so it is never asked"
+        elif q.id not in parents and not _changes_a_rule(grid, q, masks.values()):
+            message = "its answer never changes which rules hold, so it need not be asked"
+        else:
+            continue
+        findings.append(Finding("no-dead-parts", q.line, subject, message))
+    findings += _duplicates(ruleset, masks)
+    return findings
+
+
+def _changes_a_rule(grid: _Grid, question: Question, masks: Iterable[Bools]) -> bool:
+    """Whether changing this question's answer alone ever changes whether a rule holds."""
+    g = grid.group_of[question.id]
+    index = grid.index[g]
+    pairs = []
+    for i, combo in enumerate(grid.combos[g]):
+        if question.id not in dict(combo):
+            continue
+        for value in question.values:
+            other = tuple((k, value if k == question.id else v) for k, v in combo)
+            j = index.get(other)
+            if j is not None and j > i:
+                pairs.append((i, j))
+    return any(
+        mask.shape[g] > 1 and bool(np.any(_at(mask, g, i) != _at(mask, g, j)))
+        for mask in masks
+        for i, j in pairs
+    )
+
+
+def _duplicates(ruleset: Ruleset, masks: Mapping[str, Bools]) -> list[Finding]:
+    """Rules that hold exactly where an earlier rule with the same outcome holds."""
+    findings = []
+    for n, rule in enumerate(ruleset.rules):
+        for earlier in ruleset.rules[:n]:
+            if earlier.outcome != rule.outcome:
+                continue
+            a, b = masks[rule.id], masks[earlier.id]
+            shape = np.broadcast_shapes(a.shape, b.shape)
+            if np.array_equal(np.broadcast_to(a, shape), np.broadcast_to(b, shape)):
+                message = (
+                    f"holds exactly where rule {earlier.id!r} does, with the same outcome; keep one"
                 )
-            )
+                findings.append(Finding("no-dead-parts", rule.line, f"rule {rule.id!r}", message))
+                break
     return findings
 
 
@@ -464,9 +542,9 @@ def _monotone(
     return findings
 
 
-def _at(grid: Ints, axis: int, index: int) -> Ints:
-    """The slice of the grid at one entry of one axis (a view, not a copy)."""
-    view: Ints = grid[(slice(None),) * axis + (index,)]
+def _at(grid: npt.NDArray[S], axis: int, index: int) -> npt.NDArray[S]:
+    """The slice of an array at one entry of one axis (a view, not a copy)."""
+    view: npt.NDArray[S] = grid[(slice(None),) * axis + (index,)]
     return view
 
 

@@ -107,3 +107,11 @@ def test_report_refuses_an_invalid_file(rules_file: Callable[[str], Path]) -> No
     assert result.exit_code == 1
     assert f"{path}:16:" in result.output
     assert "<html" not in result.output
+
+
+def test_markdown_table_cells_escape_pipes(rules_file: Callable[[str], Path]) -> None:
+    path = rules_file(MINI.replace("text: Question A?", "text: Question A | or B?"))
+    result = CliRunner().invoke(main, ["report", "--rules", str(path), "--format", "md"])
+    row = next(line for line in result.stdout.splitlines() if "Question A" in line)
+    assert "Question A \\| or B?" in row
+    assert row.count(" | ") == 4, "five cells: the pipe in the text does not add one"

@@ -152,6 +152,24 @@ cases:
         "It sounds like you have piles.",
         "You've got an abscess.",
         "Our diagnosis is prostatitis.",
+        "You told us you have a fever and you may have an infection.",
+        "You told us you have symptoms that are a sign of infection.",
+        "You told us you have a fever, and you have an infection.",
+        "You told us you have a fever \u2014 you have an infection.",
+        "You told us you have pain and you may have prostatitis.",
+        "You\u2019ve got an abscess.",
+        "You\u2019re suffering from prostatitis.",
+        "You seem to have an infection.",
+        "You appear to have prostatitis.",
+        "You are likely to have an infection.",
+        "You may well have piles.",
+        "These symptoms suggest an infection.",
+        "This may indicate prostatitis.",
+        "Your symptoms point to an infection.",
+        "This could be prostatitis.",
+        "Pain like this is typical of prostatitis.",
+        "Fever and chills are warning signs of sepsis.",
+        "Because you may have an infection",
     ],
 )
 def test_diagnosis_is_caught(text: str) -> None:
@@ -170,6 +188,19 @@ def test_diagnosis_is_caught(text: str) -> None:
         "Something you told us means it may not be safe for you right now.",
         "Get medical help promptly.",
         "You told us a doctor or nurse has said you have acute prostatitis, or that you are not sure.",
+        "This is general information, not a diagnosis.",
+        "Screener cannot diagnose you.",
+        "If you have been diagnosed with prostatitis, talk to your clinician.",
+        "Wait before you have seen a doctor.",
+        "Wash your hands after you have finished.",
+        "Make sure you have plenty of water-based lubricant.",
+        "You have answered all the questions.",
+        "Now that you have told us about your health, here is what to do.",
+        "Ask a clinician whether this is a sign of something that needs treatment.",
+        "Your answers suggest you should see a clinician first.",
+        "It is not a sign of anything serious on its own, but see a clinician.",
+        "You told us you have a fever or chills and feel very unwell, or that you are not sure.",
+        "You told us you have been told you have prostate cancer, now or in the past, or that you are not sure.",
     ],
 )
 def test_echo_and_conditions_are_not_false_alarms(text: str) -> None:
@@ -340,3 +371,100 @@ def test_check_prints_the_summary() -> None:
         "OK: complete, monotone towards care, no dead parts, 26 cases pass, no diagnosis"
         in result.output
     )
+
+
+# --------------------------------------------------------------------------- each dead-part check
+
+SMALL = """\
+id: small
+version: "1.0"
+title: Small
+questions:
+  - {id: a, text: "A?"}
+  - {id: b, text: "B?"}
+outcomes:
+  - {id: low, severity: 1, title: Low, body: Fine.}
+  - {id: mid, severity: 2, title: Mid, body: See.}
+  - {id: high, severity: 3, title: High, body: Now.}
+rules:
+  - {id: ra, when: {question: a, in: [yes, unsure]}, outcome: high, reason: You told us A., source: {section: T}}
+  - {id: rb, when: {question: b, in: [yes, unsure]}, outcome: mid, reason: You told us B., source: {section: T}}
+cases:
+  - {id: none, answers: {}, others: no, outcome: low}
+  - {id: a, answers: {a: yes}, others: no, outcome: high}
+  - {id: b, answers: {b: yes}, others: no, outcome: mid}
+"""
+
+
+def findings_for(text: str) -> list[str]:
+    rules = mini(text)
+    return [
+        f"{f.line}: [{f.check}] {f.subject}: {f.message}" for f in verify.verify(rules).findings
+    ]
+
+
+def test_small_ruleset_is_clean() -> None:
+    assert findings_for(SMALL) == []
+
+
+def test_rule_in_no_case_is_found() -> None:
+    text = SMALL.replace("  - {id: b, answers: {b: yes}, others: no, outcome: mid}\n", "")
+    assert findings_for(text) == [
+        "13: [cases] rule 'rb': no case has answers where this rule holds"
+    ]
+
+
+def test_unreachable_outcome_is_found() -> None:
+    text = SMALL.replace("outcome: mid, reason", "outcome: high, reason").replace(
+        "{id: b, answers: {b: yes}, others: no, outcome: mid}",
+        "{id: b, answers: {b: yes}, others: no, outcome: high}",
+    )
+    assert findings_for(text) == [
+        "9: [no-dead-parts] outcome 'mid': no combination of answers reaches it"
+    ]
+
+
+def test_rule_that_never_holds_is_found() -> None:
+    text = SMALL.replace(
+        "{question: b, in: [yes, unsure]}",
+        "{all: [{question: b, is: yes}, {question: b, is: no}]}",
+    ).replace(
+        "{id: b, answers: {b: yes}, others: no, outcome: mid}",
+        "{id: b, answers: {b: yes}, others: no, outcome: low}",
+    )
+    found = findings_for(text)
+    assert (
+        "13: [no-dead-parts] rule 'rb': its condition never holds for any answers a person can give"
+        in found
+    )
+    assert "9: [no-dead-parts] outcome 'mid': no combination of answers reaches it" in found
+
+
+def test_question_whose_answer_changes_nothing_is_found() -> None:
+    text = (
+        SMALL.replace(
+            "{question: b, in: [yes, unsure]}",
+            "{all: [{question: a, in: [yes, unsure]}, {question: b, in: [yes, no, unsure]}]}",
+        )
+        .replace("outcome: mid, reason", "outcome: high, reason")
+        .replace(
+            "{id: b, answers: {b: yes}, others: no, outcome: mid}",
+            "{id: b, answers: {a: yes, b: yes}, others: no, outcome: high}",
+        )
+    )
+    found = findings_for(text)
+    assert (
+        "6: [no-dead-parts] question 'b': its answer never changes which rules hold, so it need not be asked"
+        in found
+    )
+
+
+def test_duplicate_rule_is_found() -> None:
+    text = SMALL.replace(
+        "cases:\n",
+        "  - {id: ra_again, when: {any: [{question: a, is: yes}, {question: a, is: unsure}]}, "
+        "outcome: high, reason: You told us A again., source: {section: T}}\ncases:\n",
+    )
+    assert findings_for(text) == [
+        "14: [no-dead-parts] rule 'ra_again': holds exactly where rule 'ra' does, with the same outcome; keep one"
+    ]

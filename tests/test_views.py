@@ -436,3 +436,55 @@ def test_answers_never_travel_in_urls(browser: Browser) -> None:
         if browser.question_id() is None:
             break
         browser.answer("Not sure")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("get", "/", 200),
+        ("get", "/nowhere", 404),
+        ("get", "/answer", 405),
+        ("post", "/result", 400),
+    ],
+)
+def test_every_page_says_what_to_do_in_an_emergency(
+    client: FlaskClient, method: str, path: str, status: int
+) -> None:
+    response = getattr(client, method)(path, data={"token": "x"} if method == "post" else None)
+    assert response.status_code == status
+    text = check_page(response).get_text(" ", strip=True)
+    assert "call your local emergency number" in text
+
+
+@pytest.mark.parametrize("answers", [{}, {"severe_pain": "yes"}, {"bleeding_risk": "yes"}])
+def test_every_result_says_what_to_do_in_an_emergency(
+    browser: Browser, answers: dict[str, str]
+) -> None:
+    start(browser).answer_all(answers).press("See my result")
+    assert "In an emergency, call your local emergency number" in browser.text
+
+
+def test_pages_say_when_the_rules_are_not_signed_off(browser: Browser, ruleset: Ruleset) -> None:
+    assert ruleset.review is not None and ruleset.review.status == "draft"
+    browser.get("/")
+    assert "have not yet been signed off by a clinical reviewer" in browser.text
+    start(browser).answer_all({}).press("See my result")
+    assert "(not yet signed off by a clinical reviewer)" in browser.text
+
+
+def test_approved_rules_carry_no_draft_notice(rules_file, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from screener import create_app
+    from screener.resources import default_rules_path
+
+    text = (
+        default_rules_path()
+        .read_text(encoding="utf-8")
+        .replace(
+            "  status: draft",
+            "  status: approved\n  reviewer: Test Reviewer\n  date: 2026-11-27",
+            1,
+        )
+    )
+    app = create_app({"TESTING": True, "SECRET_KEY": "k", "RULES": str(rules_file(text))})
+    page = app.test_client().get("/").get_data(as_text=True)
+    assert "signed off by a clinical reviewer" not in page
