@@ -64,8 +64,7 @@ def test_semantics(watched: Watched, live: LiveServer) -> None:
             assert legend_h1.count() == 1 and legend_h1.inner_text() == h1(page), name
             radios = page.locator("input[type=radio]")
             assert radios.count() == 3
-            if name != "follow-up question":
-                assert page.locator("input[type=radio]:checked").count() == 0, name
+            assert page.locator("input[type=radio]:checked").count() == 0, name
 
 
 def test_error_pattern(watched: Watched, live: LiveServer) -> None:
