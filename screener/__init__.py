@@ -31,6 +31,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings.from_environ(os.environ))
     if test_config:
         app.config.update(test_config)
+    if app.config["ANSWERS_TTL"] is None:
+        app.config["ANSWERS_TTL"] = 900 if app.config["KIOSK"] else 1800
     if not app.config.get("SECRET_KEY"):
         log.warning(
             "SCREENER_SECRET_KEY is not set: using a random key for development. "

@@ -46,10 +46,11 @@ class Assets:
 
     stylesheet: Asset
     logo: Asset | None
+    kiosk_script: Asset
 
     def find(self, path: str) -> Asset | None:
         """The asset at an address, if any."""
-        for asset in (self.stylesheet, self.logo):
+        for asset in (self.stylesheet, self.logo, self.kiosk_script):
             if asset is not None and asset.path == path:
                 return asset
         return None
@@ -69,7 +70,9 @@ def _read(setting: str, path: str, limit: int | None = None) -> bytes:
 
 def load(app: Flask) -> Assets:
     """Build the stylesheet (Screener's, then the brand's) and the logo from the settings."""
-    css = Path(app.static_folder or "", "screener.css").read_bytes()
+    static = Path(app.static_folder or "")
+    css = (static / "screener.css").read_bytes()
+    script = Asset("kiosk.js", (static / "kiosk.js").read_bytes(), "text/javascript")
     if app.config["THEME_CSS"]:
         css += b"\n/* Brand */\n" + _read("THEME_CSS", app.config["THEME_CSS"], 16 * 1024)
     logo = None
@@ -80,7 +83,7 @@ def load(app: Flask) -> Assets:
         logo = Asset(
             "logo" + suffix, _read("LOGO", app.config["LOGO"], MAX_LOGO_BYTES), LOGO_TYPES[suffix]
         )
-    return Assets(Asset("screener.css", css, "text/css"), logo)
+    return Assets(Asset("screener.css", css, "text/css"), logo, script)
 
 
 @bp.get("/assets/<path:path>")
@@ -106,5 +109,6 @@ def init_app(app: Flask) -> None:
         return {
             "stylesheet_url": f"/assets/{assets.stylesheet.path}",
             "logo_url": f"/assets/{assets.logo.path}" if assets.logo else None,
+            "kiosk_script_url": f"/assets/{assets.kiosk_script.path}",
             "brand_name": app.config["BRAND_NAME"],
         }

@@ -18,14 +18,31 @@ def _text(value: str) -> str:
     return value
 
 
-def _seconds(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise ConfigError(f"must be a whole number of seconds, not {value!r}") from None
-    if number < 60:
-        raise ConfigError(f"must be at least 60 seconds, not {number}")
-    return number
+def _at_least(minimum: int) -> Callable[[str], int]:
+    """A parser for a whole number of seconds no smaller than ``minimum``."""
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise ConfigError(f"must be a whole number of seconds, not {value!r}") from None
+        if number < minimum:
+            raise ConfigError(f"must be at least {minimum} seconds, not {number}")
+        return number
+
+    return parse
+
+
+_seconds = _at_least(60)
+
+
+def _flag(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"must be 1 or 0, not {value!r}")
 
 
 def _key_list(value: str) -> list[str]:
@@ -69,9 +86,24 @@ SETTINGS = (
     ),
     Setting(
         "ANSWERS_TTL",
-        1800,
+        None,
         _seconds,
-        "Seconds an answers token stays valid after the last page (at least 60).",
+        "Seconds an answers token stays valid after the last page (at least 60). Default: "
+        "1800, or 900 in kiosk mode.",
+    ),
+    Setting("KIOSK", False, _flag, "1 turns on kiosk mode for a waiting-room touch screen."),
+    Setting(
+        "KIOSK_IDLE",
+        90,
+        _at_least(10),
+        "Kiosk: seconds without a touch on a question before the are-you-still-there dialog.",
+    ),
+    Setting("KIOSK_RESULT_IDLE", 180, _at_least(10), "Kiosk: the same, on the result page."),
+    Setting(
+        "KIOSK_COUNTDOWN",
+        30,
+        _at_least(20),
+        "Kiosk: seconds the dialog counts down before the screen clears (at least 20).",
     ),
     Setting("TIMEZONE", "UTC", _timezone, "Time zone for the date and time on the result page."),
     Setting("BRAND_NAME", "Screener", _text, "Name shown in the header of every page."),

@@ -11,8 +11,20 @@ import traceback
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, abort, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from screener import engine
 from screener.forms import question_form
@@ -176,9 +188,29 @@ def result() -> str:
     outcome = engine.evaluate(ruleset, answers)
     return render_template(
         "result.html",
+        kiosk_idle=current_app.config["KIOSK_RESULT_IDLE"],
         result=outcome,
         answered=[(q, q.label(answers[q.id])) for q in engine.asked_questions(ruleset, answers)],
         screened_at=screening().now(),
+    )
+
+
+@bp.get("/finish")
+def finish() -> WerkzeugResponse:
+    """Leave nothing behind: clear the site's data in this browser and go to the start."""
+    response = redirect(url_for(".start"), code=303)
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """For monitoring: the service is up, and which rules it serves."""
+    ruleset = screening().ruleset
+    return jsonify(
+        status="ok",
+        ruleset={"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256},
+        kiosk=bool(current_app.config["KIOSK"]),
     )
 
 

@@ -1,0 +1,207 @@
+"""Kiosk mode in real Chromium: the inactivity dialog, wiping, history, touch targets, axe."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.browser.conftest import LiveServer, Watched, screenshot
+from tests.browser.test_pages import axe_clean, h1, question_id
+
+# Shortened by configuration, so the suite does not wait minutes.
+KIOSK = {"KIOSK": True, "KIOSK_IDLE": 2, "KIOSK_RESULT_IDLE": 3, "KIOSK_COUNTDOWN": 3}
+START = "Is prostate massage safe for me to try?"
+
+
+@pytest.fixture(scope="module")
+def kiosk_server() -> Iterator[LiveServer]:
+    with LiveServer(KIOSK) as server:
+        yield server
+
+
+@pytest.fixture
+def kiosk(chromium: Browser, kiosk_server: LiveServer) -> Iterator[Watched]:
+    context = chromium.new_context(viewport={"width": 1080, "height": 1920}, has_touch=True)
+    watched = Watched(context, kiosk_server.url)
+    yield watched
+    watched.assert_clean()
+    context.close()
+
+
+def tap(page: Page, name: str, role: str = "button") -> None:
+    page.get_by_role(role, name=name).click()  # type: ignore[arg-type]
+    page.wait_for_function("!document.documentElement.classList.contains('kiosk-leaving')")
+
+
+def choose(page: Page, label: str) -> None:
+    """Pick an answer and continue; kiosk pages swap in place, so wait for the next one."""
+    before = question_id(page)
+    page.get_by_label(label, exact=True).check()
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_function(
+        "q => (document.querySelector(\"form[action='/answer'] input[name=question]\") || {}).value !== q",
+        arg=before,
+    )
+
+
+def to_check(page: Page, answers: dict[str, str]) -> None:
+    while (qid := question_id(page)) is not None:
+        choose(page, answers.get(qid, "No"))
+
+
+def begin(page: Page, base: str) -> None:
+    page.goto(base + "/")
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_selector("form[action='/answer']")
+
+
+def no_answers_left(page: Page) -> None:
+    """The page shows no answer and holds no answers token."""
+    html = page.content()
+    assert 'name="token"' not in html
+    assert "summary__answer" not in html
+    for text in ("Check your answers", "You told us", "Please show this screen"):
+        assert text not in html
+
+
+def test_answered_pages_never_enter_history(kiosk: Watched, kiosk_server: LiveServer) -> None:
+    page = kiosk.page
+    begin(page, kiosk_server.url)
+    length = page.evaluate("history.length")
+    to_check(page, {"severe_pain": "Yes"})
+    page.get_by_role("button", name="See my result").click()
+    page.wait_for_selector(".outcome")
+    assert h1(page) == "Get medical help promptly"
+    assert page.evaluate("history.length") == length
+    assert page.url == kiosk_server.url + "/"
+    assert page.get_by_text("Please show this screen to a member of staff").is_visible()
+    screenshot(page, "kiosk-result")
+
+
+def test_idle_warning_takes_focus_and_extends_again_and_again(
+    kiosk: Watched, kiosk_server: LiveServer
+) -> None:
+    page = kiosk.page
+    begin(page, kiosk_server.url)
+    for attempt in range(10):
+        page.wait_for_selector("dialog#kiosk-timeout[open]", timeout=6000)
+        assert page.evaluate("document.activeElement.textContent.trim()") == "I need more time"
+        assert page.evaluate("document.activeElement.closest('dialog') !== null")
+        if attempt == 0:
+            axe_clean(page, "kiosk question with the timeout dialog")
+            screenshot(page, "kiosk-dialog")
+        page.get_by_role("button", name="I need more time").click()
+        assert page.locator("dialog#kiosk-timeout[open]").count() == 0
+        assert question_id(page) == "fever", "the answers are still there"
+
+
+def test_expiry_returns_to_start_with_nothing_behind(
+    kiosk: Watched, kiosk_server: LiveServer
+) -> None:
+    page = kiosk.page
+    begin(page, kiosk_server.url)
+    choose(page, "Yes")
+    choose(page, "Not sure")
+    page.wait_for_selector("dialog#kiosk-timeout[open]", timeout=6000)
+    page.wait_for_url(kiosk_server.url + "/", timeout=8000)
+    page.wait_for_selector("button:has-text('Start')")
+    assert h1(page) == START
+    no_answers_left(page)
+    page.evaluate("setTimeout(() => history.back(), 0)")
+    page.wait_for_timeout(800)
+    page.wait_for_load_state()
+    no_answers_left(page)
+    page.go_back()
+    no_answers_left(page)
+
+
+def test_finish_wipes_and_back_shows_nothing(kiosk: Watched, kiosk_server: LiveServer) -> None:
+    page = kiosk.page
+    begin(page, kiosk_server.url)
+    to_check(page, {"prostate_cancer": "Yes"})
+    page.get_by_role("button", name="See my result").click()
+    page.wait_for_selector(".outcome")
+    with page.expect_response(kiosk_server.url + "/finish") as finished:
+        tap(page, "Finish", role="link")
+    assert finished.value.all_headers()["clear-site-data"] == '"cache", "storage"'
+    page.wait_for_selector("button:has-text('Start')")
+    assert h1(page) == START
+    no_answers_left(page)
+    page.evaluate("setTimeout(() => history.back(), 0)")
+    page.wait_for_timeout(800)
+    page.wait_for_load_state()
+    no_answers_left(page)
+    page.go_back()
+    no_answers_left(page)
+
+
+def test_page_restored_from_back_forward_cache_goes_to_start(
+    kiosk: Watched, kiosk_server: LiveServer
+) -> None:
+    page = kiosk.page
+    begin(page, kiosk_server.url)
+    choose(page, "No")
+    with page.expect_navigation():
+        page.evaluate("dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))")
+    page.wait_for_selector("button:has-text('Start')")
+    no_answers_left(page)
+
+
+def touch_targets(page: Page) -> list[dict[str, object]]:
+    return page.evaluate("""() => [...document.querySelectorAll(
+        'a[href], button, input:not([type=hidden])')]
+      .filter(el => el.getClientRects().length)
+      .map(el => { const r = el.getBoundingClientRect();
+                   return {what: el.outerHTML.slice(0, 70), w: r.width, h: r.height}; })
+      .filter(t => t.w < 44 || t.h < 44)""")
+
+
+def test_every_kiosk_page_has_44px_targets_and_passes_axe(
+    kiosk: Watched, kiosk_server: LiveServer
+) -> None:
+    page = kiosk.page
+    page.goto(kiosk_server.url + "/")
+    assert touch_targets(page) == [], "start"
+    axe_clean(page, "kiosk start")
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_selector("form[action='/answer']")
+    assert touch_targets(page) == [], "question"
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_selector(".error-summary")
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    assert page.title().startswith("Error: ")
+    assert touch_targets(page) == [], "question with error"
+    axe_clean(page, "kiosk question with error")
+    to_check(page, {})
+    assert touch_targets(page) == [], "check your answers"
+    axe_clean(page, "kiosk check your answers")
+    page.get_by_role("button", name="See my result").click()
+    page.wait_for_selector(".outcome")
+    assert touch_targets(page) == [], "result"
+    axe_clean(page, "kiosk result")
+    screenshot(page, "kiosk-info-result")
+
+
+def test_kiosk_works_without_javascript(chromium: Browser, kiosk_server: LiveServer) -> None:
+    context = chromium.new_context(java_script_enabled=False)
+    watched = Watched(context, kiosk_server.url)
+    page = watched.page
+    try:
+        page.goto(kiosk_server.url + "/")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Start").click()
+        while question_id(page) is not None:
+            page.get_by_label("No", exact=True).check()
+            with page.expect_navigation():
+                page.get_by_role("button", name="Continue").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="See my result").click()
+        assert h1(page) == "General safety information"
+        with page.expect_navigation():
+            page.get_by_role("link", name="Finish").click()
+        assert h1(page) == START
+        watched.assert_clean()
+    finally:
+        context.close()

@@ -1,0 +1,100 @@
+"""Kiosk mode on the server side: settings, the finish action, the staff panel, health."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from screener import create_app
+from screener.config import ConfigError, from_environ
+from tests.conftest import SECRET, Browser, check_page
+
+
+@pytest.fixture
+def kiosk() -> Browser:
+    app = create_app({"TESTING": True, "SECRET_KEY": SECRET, "KIOSK": True})
+    return Browser(app.test_client())
+
+
+def test_kiosk_settings() -> None:
+    assert from_environ({"SCREENER_KIOSK": "1", "SCREENER_KIOSK_IDLE": "45"}) == {
+        "KIOSK": True,
+        "KIOSK_IDLE": 45,
+    }
+    with pytest.raises(ConfigError, match="SCREENER_KIOSK_COUNTDOWN must be at least 20 seconds"):
+        from_environ({"SCREENER_KIOSK_COUNTDOWN": "10"})
+    with pytest.raises(ConfigError, match="SCREENER_KIOSK must be 1 or 0"):
+        from_environ({"SCREENER_KIOSK": "maybe"})
+
+
+def test_kiosk_tokens_live_15_minutes_unless_set() -> None:
+    assert (
+        create_app({"TESTING": True, "SECRET_KEY": "k", "KIOSK": True}).config["ANSWERS_TTL"] == 900
+    )
+    assert create_app({"TESTING": True, "SECRET_KEY": "k"}).config["ANSWERS_TTL"] == 1800
+    app = create_app({"TESTING": True, "SECRET_KEY": "k", "KIOSK": True, "ANSWERS_TTL": 300})
+    assert app.extensions["screener"].tokens.ttl_seconds == 300
+
+
+def test_kiosk_pages_carry_the_script_and_the_dialog(kiosk: Browser) -> None:
+    kiosk.get("/")
+    assert kiosk.soup is not None
+    html = kiosk.soup.find("html")
+    assert "kiosk" in html["class"] and html["data-kiosk-finish"] == "/finish"
+    script = kiosk.soup.find("script")
+    assert script["src"].startswith("/assets/kiosk-") and script.has_attr("defer")
+    body = kiosk.soup.find("body")
+    assert body["data-kiosk-idle"] == "90" and body["data-kiosk-countdown"] == "30"
+    dialog = kiosk.soup.find("dialog")
+    assert dialog["aria-labelledby"] == "kiosk-timeout-title"
+    assert dialog.find("button").get_text(strip=True) == "I need more time"
+    with kiosk.client.get(script["src"]) as js:
+        assert js.status_code == 200 and js.mimetype == "text/javascript"
+
+
+def test_pages_outside_kiosk_mode_have_no_script(browser: Browser) -> None:
+    browser.get("/")
+    assert browser.soup is not None
+    assert browser.soup.find("script") is None and browser.soup.find("dialog") is None
+
+
+@pytest.mark.parametrize(
+    ("answers", "panel"),
+    [({"severe_pain": "yes"}, True), ({"bleeding_risk": "yes"}, True), ({}, False)],
+)
+def test_result_asks_to_show_staff_unless_general_information(
+    kiosk: Browser, answers: dict[str, str], panel: bool
+) -> None:
+    kiosk.get("/").press("Start").answer_all(answers).press("See my result")
+    assert ("Please show this screen to a member of staff" in kiosk.text) is panel
+    assert kiosk.soup is not None
+    assert kiosk.soup.find("body")["data-kiosk-idle"] == "180", "longer on the result page"
+    finish = kiosk.soup.find("a", string="Finish")
+    assert finish is not None and finish["href"] == "/finish"
+    assert kiosk.soup.find("a", string="Start again") is None
+
+
+def test_finish_clears_the_site_and_starts_again(client: FlaskClient) -> None:
+    response = client.get("/finish")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_healthz(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    ruleset = client.application.extensions["screener"].ruleset
+    assert response.get_json() == {
+        "status": "ok",
+        "kiosk": False,
+        "ruleset": {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256},
+    }
+
+
+def test_kiosk_answer_pages_are_not_stored(kiosk: Browser) -> None:
+    kiosk.get("/").press("Start")
+    assert kiosk.response is not None
+    assert kiosk.response.headers["Cache-Control"] == "no-store"
+    check_page(kiosk.response)
