@@ -46,7 +46,7 @@ chromium: ## Install Debian's chromium for the browser tests, when it is missing
 		else echo "Installing chromium needs root: run 'apt-get install chromium' as root"; exit 1; fi; \
 		echo "Installing Debian's chromium for the browser tests"; \
 		$$sudo apt-get update -qq; \
-		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 	@test -x "$(CHROMIUM)" || { echo "$(CHROMIUM) is still missing"; exit 1; }
 

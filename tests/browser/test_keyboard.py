@@ -7,14 +7,34 @@ from playwright.sync_api import Page
 from tests.browser.conftest import LiveServer, Watched
 from tests.browser.test_pages import h1, question_id
 
+# The focused element's outline or box-shadow, compared with the same element unfocused:
+# an indicator is an outline at least 2px wide in a colour with 3:1 contrast against
+# the page, or a box-shadow, that is there only while the element has focus.
 FOCUS_STYLE = """() => {
   const el = document.activeElement;
   if (!el || el === document.body) return null;
-  const s = getComputedStyle(el);
-  const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;
-  const shadow = s.boxShadow && s.boxShadow !== 'none';
+  const look = () => { const s = getComputedStyle(el);
+    return {style: s.outlineStyle, width: parseFloat(s.outlineWidth), colour: s.outlineColor,
+            shadow: s.boxShadow}; };
+  const focused = look();
+  el.blur();
+  const resting = look();
+  el.focus({preventScroll: true});
+  const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); })
+    .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const parts = rgb(focused.colour);
+  const opaque = parts.length < 4 || parts[3] > 0.9;
+  const page = rgb(getComputedStyle(document.body).backgroundColor);
+  const [hi, lo] = [lum(parts), lum(page)].sort((a, b) => b - a);
+  const outline = focused.style !== 'none' && focused.width >= 2 && opaque
+    && (hi + 0.05) / (lo + 0.05) >= 3
+    && (focused.style !== resting.style || focused.width !== resting.width
+        || focused.colour !== resting.colour);
+  const shadow = focused.shadow !== 'none' && focused.shadow !== resting.shadow;
   return {tag: el.tagName.toLowerCase(), text: (el.innerText || el.value || '').trim().slice(0, 40),
-          cls: el.className, visible: outline || shadow};
+          cls: String(el.className), id: el.id, visible: outline || shadow};
 }"""
 
 
@@ -48,8 +68,11 @@ def is_button(text: str) -> object:
 def test_whole_flow_by_keyboard(watched: Watched, live: LiveServer) -> None:
     page = watched.page
     page.goto(live.url + "/")
-    skip = tab_to(page, lambda i: "skip-link" in str(i["cls"]))
-    assert skip["text"] == "Skip to main content"
+    page.keyboard.press("Tab")
+    skip = focused(page)
+    assert "skip-link" in str(skip["cls"]) and skip["text"] == "Skip to main content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main", "the skip link moves focus"
     tab_to(page, is_button("Start"))
     submit(page)
 
@@ -60,15 +83,18 @@ def test_whole_flow_by_keyboard(watched: Watched, live: LiveServer) -> None:
     assert page.evaluate("document.activeElement.classList.contains('error-summary')")
     focused(page)
 
-    # Radios: Tab into the group, arrows to move, Space to choose, Enter to submit.
+    # Radios: Tab into the group, Space to choose, arrows to move, Enter to submit.
     answered = 0
     while question_id(page) is not None:
         tab_to(page, lambda i: i["tag"] == "input")
-        page.keyboard.press("ArrowDown")  # Yes -> No
-        focused(page)
+        assert not page.evaluate("document.activeElement.checked")
         page.keyboard.press("Space")
         assert page.evaluate("document.activeElement.checked")
+        assert page.evaluate("document.activeElement.value") == "yes"
+        page.keyboard.press("ArrowDown")  # Yes -> No
+        focused(page)
         assert page.evaluate("document.activeElement.value") == "no"
+        assert page.evaluate("document.activeElement.checked")
         submit(page)
         answered += 1
     assert answered == 13

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser.conftest import LiveServer, Watched
+from tests.browser.conftest import LiveServer, Watched, screenshot
 from tests.browser.test_pages import answer, h1, press, question_id, start, walk
 
 
@@ -102,14 +102,17 @@ def test_targets_are_at_least_24_by_24(watched: Watched, live: LiveServer) -> No
 
 
 @pytest.mark.parametrize(
-    ("width", "zoom"), [(320, 1.0), (1280, 2.0)], ids=["320px wide", "200% zoom"]
+    ("width", "height", "zoom"),
+    [(320, 640, 1), (1024, 768, 2), (1280, 800, 2)],
+    ids=["320px wide", "200% zoom on 1024x768", "200% zoom on 1280x800"],
 )
 def test_nothing_scrolls_sideways_or_is_cut_off(
-    chromium: Browser, live: LiveServer, width: int, zoom: float
+    chromium: Browser, live: LiveServer, width: int, height: int, zoom: int
 ) -> None:
-    # 200 % zoom of a 1280 px window lays the page out in 640 CSS px at twice the size.
+    # Zooming to 200 % lays the page out in half the CSS pixels, each drawn twice as large:
+    # a 1024 x 768 window at 200 % is a 512 x 384 CSS px viewport.
     context = chromium.new_context(
-        viewport={"width": int(width / zoom), "height": 700}, device_scale_factor=zoom
+        viewport={"width": width // zoom, "height": height // zoom}, device_scale_factor=zoom
     )
     watched = Watched(context, live.url)
     try:
@@ -125,6 +128,7 @@ def test_nothing_scrolls_sideways_or_is_cut_off(
                     && !el.closest('.skip-link, .visually-hidden');
               }).map(el => el.outerHTML.slice(0, 60))""")
             assert cut == [], name
+            screenshot(page, f"{width}x{height}-at-{zoom * 100}pct-{name.replace(' ', '-')}")
         watched.assert_clean()
     finally:
         context.close()
@@ -145,11 +149,10 @@ def test_page_weight_and_requests(
     known: dict[str, int] = {}  # a cached resource reports no size; use its size when fetched
     for name in tour(watched, live.url):
         entries = page.evaluate(WEIGH)
-        for e in entries:
+        document, resources = entries[0], entries[1:]
+        for e in resources:
             known[e["url"]] = max(known.get(e["url"], 0), int(e["size"]))
-        total = sum(
-            known[e["url"]] if e["url"].endswith(".css") else int(e["size"]) for e in entries
-        )
+        total = int(document["size"]) + sum(known[e["url"]] for e in resources)
         urls = [str(e["url"]) for e in entries]
         record_weight[name] = (total, len(entries))
         assert len(entries) <= 3, (name, urls)

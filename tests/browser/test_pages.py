@@ -70,6 +70,11 @@ def test_every_page_type_passes_axe(watched: Watched, live: LiveServer) -> None:
     seen = []
     while (qid := question_id(page)) is not None:
         axe_clean(page, f"question {qid}")
+        legend_h1 = page.locator("fieldset > legend h1")
+        assert page.locator("fieldset").count() == 1 and legend_h1.count() == 1, qid
+        assert legend_h1.inner_text() == h1(page), qid
+        assert page.locator("input[type=radio]").count() == 3, qid
+        assert page.locator("input[type=radio]:checked").count() == 0, f"{qid}: nothing chosen"
         if not seen:
             screenshot(page, "question")
         press(page, "Continue")
@@ -86,8 +91,8 @@ def test_every_page_type_passes_axe(watched: Watched, live: LiveServer) -> None:
     press(page, "See my result")
     assert h1(page) == "Get medical help promptly"
     axe_clean(page, "urgent result")
-    page.goto(live.url + "/no/such/page")
     watched.expect_status(404)
+    page.goto(live.url + "/no/such/page")
     axe_clean(page, "404")
     screenshot(page, "not-found")
 
@@ -109,8 +114,8 @@ def test_expired_page_passes_axe(watched: Watched, live: LiveServer) -> None:
     start(page, live.url)
     walk(page, {})
     page.locator("main input[name=token]").evaluate("el => el.value = 'tampered'")
+    watched.expect_status(400)
     press(page, "See my result")
     assert h1(page) == "Your answers have expired"
-    watched.expect_status(400)
     axe_clean(page, "expired answers page")
     screenshot(page, "expired")

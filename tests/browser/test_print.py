@@ -19,21 +19,30 @@ def test_result_prints_on_one_page(watched: Watched, live: LiveServer) -> None:
     assert OUTCOMES["clinician"][1] in visible
     assert "You told us you have a fever or chills" in visible
     assert "You told us you have been told you have prostate cancer" in visible
-    assert "Do you have a fever or chills, or feel hot and shivery, right now?" in visible
-    assert "Have you ever been told you have prostate cancer?" in visible
+    pairs = page.eval_on_selector_all(
+        ".summary--compact .summary__row",
+        "rows => rows.filter(r => r.checkVisibility()).map(r => [r.querySelector('dt').innerText,"
+        " r.querySelector('dd').innerText])",
+    )
+    assert ["Do you have a fever or chills, or feel hot and shivery, right now?", "Yes"] in pairs
+    assert ["Do you also feel very unwell right now?", "No"] in pairs
+    assert ["Have you ever been told you have prostate cancer?", "Not sure"] in pairs
+    assert len(pairs) == 14, "every answer given, question and answer"
     assert re.search(r"Screened on \d+ \w+ \d{4} at \d\d:\d\d", visible)
     assert re.search(r"prostate_massage version \d+\.\d+\.\d+, [0-9a-f]{12}", visible)
     assert "not a diagnosis" in visible
-    for hidden in ("header", "footer", "form", "a.button", ".skip-link"):
+    assert page.locator(".brand").is_visible(), "the service's name heads the printout"
+    for hidden in ("footer", "form", "a.button", ".skip-link", ".back-form"):
         for i in range(page.locator(hidden).count()):
             assert not page.locator(hidden).nth(i).is_visible(), hidden
     assert page.get_by_role("link", name="Start again").is_visible() is False
 
     ARTIFACTS.mkdir(exist_ok=True)
-    pdf = page.pdf(format="A4", print_background=False)
-    (ARTIFACTS / "result-print.pdf").write_bytes(pdf)
-    pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
-    assert pages == 1, f"the printed result takes {pages} pages"
+    for paper in ("A4", "Letter"):
+        pdf = page.pdf(format=paper)
+        (ARTIFACTS / f"result-print-{paper}.pdf").write_bytes(pdf)
+        pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
+        assert pages == 1, f"the printed result takes {pages} pages on {paper}"
 
 
 def test_longest_results_still_print_on_one_page(watched: Watched, live: LiveServer) -> None:
@@ -44,7 +53,8 @@ def test_longest_results_still_print_on_one_page(watched: Watched, live: LiveSer
         walk(page, {}, default=default)
         press(page, "See my result")
         page.emulate_media(media="print")
-        pdf = page.pdf(format="A4")
-        (ARTIFACTS / f"result-print-{name}.pdf").write_bytes(pdf)
-        assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1, name
+        for paper in ("A4", "Letter"):
+            pdf = page.pdf(format=paper)
+            (ARTIFACTS / f"result-print-{name}-{paper}.pdf").write_bytes(pdf)
+            assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1, (name, paper)
         page.emulate_media(media="screen")

@@ -48,6 +48,11 @@ def test_brand_applies_without_template_changes(chromium: Browser, branded: Live
         assert logo.evaluate("img => img.complete && img.naturalWidth") == 40
         requests = page.evaluate("performance.getEntriesByType('resource').length + 1")
         assert requests == 3, "the page, one stylesheet and the logo"
+        weight = page.evaluate(
+            "[...performance.getEntriesByType('navigation'), ...performance.getEntriesByType("
+            "'resource')].reduce((n, e) => n + e.decodedBodySize, 0)"
+        )
+        assert 0 < weight < 30 * 1024, weight
         axe_clean(page, "branded start page")
         screenshot(page, "branded-start")
         press(page, "Start")
