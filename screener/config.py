@@ -6,6 +6,7 @@ import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 PREFIX = "SCREENER_"
 
@@ -47,6 +48,18 @@ def _flag(value: str) -> bool:
 
 def _key_list(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _origins(value: str) -> list[str]:
+    origins = [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+            raise ConfigError(
+                f"{origin!r} is not an origin such as 'https://www.example.org' "
+                "(scheme, host and port only)"
+            )
+    return origins
 
 
 def _timezone(value: str) -> str:
@@ -106,6 +119,13 @@ SETTINGS = (
         "Kiosk: seconds the dialog counts down before the screen clears (at least 20).",
     ),
     Setting("TIMEZONE", "UTC", _timezone, "Time zone for the date and time on the result page."),
+    Setting(
+        "EMBED_ORIGINS",
+        [],
+        _origins,
+        "Comma-separated origins allowed to embed Screener in an iframe and call the API "
+        "from the browser, such as https://www.example.org.",
+    ),
     Setting("BRAND_NAME", "Screener", _text, "Name shown in the header of every page."),
     Setting(
         "LOGO",

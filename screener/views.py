@@ -26,7 +26,7 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from screener import engine
+from screener import api, engine
 from screener.forms import question_form
 from screener.ruleset import Question
 from screener.screening import screening
@@ -219,7 +219,9 @@ def healthz() -> Response:
 
 def _reject_cross_site() -> None:
     """Refuse form posts that another site's page made the browser send."""
-    if request.method in ("GET", "HEAD", "OPTIONS"):
+    if request.method in ("GET", "HEAD", "OPTIONS") or api.is_api_request():
+        # The API is a pure function of what is posted, with no cookies or state to
+        # ride on; browsers may call it from the embed allow-list (CORS).
         return
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None:
@@ -257,19 +259,27 @@ _PROBLEMS = {
 }
 
 
-def _problem_page(error: HTTPException) -> tuple[str, int]:
+def _problem_page(error: HTTPException) -> Response:
+    if api.is_api_request():
+        return api.with_cors(api.http_problem(error))
     code = error.code or 500
     kind = "expired" if isinstance(error, ExpiredAnswers) else _PROBLEMS.get(code, "bad_request")
-    return render_template("problem.html", kind=kind, code=code), code
+    response = Response(render_template("problem.html", kind=kind, code=code), status=code)
+    allow = getattr(error, "valid_methods", None)
+    if allow:
+        response.headers["Allow"] = ", ".join(allow)
+    return response
 
 
-def _server_error(error: Exception) -> tuple[str, int]:
+def _server_error(error: Exception) -> tuple[str, int] | Response:
     # Where it failed, but not the exception's message: it could hold an answer.
     frames = traceback.extract_tb(error.__traceback__)
     where = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(frames))
     log.error(
         "unhandled %s on %s %s at %s", type(error).__name__, request.method, request.path, where
     )
+    if api.is_api_request():
+        return api.with_cors(api.problem(500, "Server error", "Something went wrong; try again."))
     return render_template("problem.html", kind="server_error", code=500), 500
 
 

@@ -1,0 +1,327 @@
+"""The JSON API (/api/v1) for sites that build their own interface.
+
+Stateless like the rest of Screener: a site fetches the questionnaire, asks
+the questions itself, and posts the answers to be evaluated. Nothing is
+stored or logged but the method, path, status and timing. Errors are
+``application/problem+json`` (RFC 9457) and say what to fix.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException
+
+from screener import engine
+from screener.ruleset import AllOf, AnswerIn, AnyOf, Condition, Not, Ruleset
+from screener.screening import screening
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_BODY = 16 * 1024
+PROBLEM_TYPES = "https://screener.invalid/problems/"
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
+    """An RFC 9457 problem response."""
+    body = {
+        "type": PROBLEM_TYPES + title.lower().replace(" ", "-"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    return Response(json.dumps(body), status=status, mimetype="application/problem+json")
+
+
+def condition_json(cond: Condition) -> dict[str, Any]:
+    """A condition in the rules file's own JSON form."""
+    if isinstance(cond, AnswerIn):
+        return {"question": cond.question, "in": sorted(cond.values)}
+    if isinstance(cond, AllOf):
+        return {"all": [condition_json(p) for p in cond.parts]}
+    if isinstance(cond, AnyOf):
+        return {"any": [condition_json(p) for p in cond.parts]}
+    if isinstance(cond, Not):
+        return {"not": condition_json(cond.part)}
+    raise TypeError(f"unknown condition {cond!r}")
+
+
+def ruleset_json(ruleset: Ruleset) -> dict[str, Any]:
+    """The ruleset's id, version and hash."""
+    return {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256}
+
+
+@bp.get("/questionnaire")
+def questionnaire() -> Response:
+    """The questions in order, with when each is asked, and the outcomes."""
+    ruleset = screening().ruleset
+    body = {
+        "ruleset": {**ruleset_json(ruleset), "title": ruleset.title},
+        "questions": [
+            {
+                "id": q.id,
+                "text": q.text,
+                "hint": q.hint,
+                "options": [{"value": o.value, "label": o.label} for o in q.options],
+                "asked_when": condition_json(q.when) if q.when else None,
+                "if_unanswered": q.if_unanswered,
+            }
+            for q in ruleset.questions
+        ],
+        "outcomes": [
+            {
+                "id": o.id,
+                "severity": o.severity,
+                "title": o.title,
+                "body": o.body,
+                "next_steps_title": o.next_steps_title,
+                "next_steps": list(o.next_steps),
+            }
+            for o in ruleset.outcomes
+        ],
+    }
+    return Response(json.dumps(body), mimetype="application/json")
+
+
+@bp.post("/evaluate")
+def evaluate() -> Response:
+    """Evaluate ``{"answers": {...}}``; the result has the same shape as ``screener evaluate``."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return problem(413, "Too large", f"Send at most {MAX_BODY} bytes of JSON.")
+    if request.mimetype != "application/json":
+        return problem(400, "Not JSON", 'Send a JSON body with "Content-Type: application/json".')
+    raw = request.get_data(cache=False)
+    if len(raw) > MAX_BODY:
+        return problem(413, "Too large", f"Send at most {MAX_BODY} bytes of JSON.")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as e:
+        return problem(400, "Malformed JSON", f"The body is not valid JSON: {e}.")
+    if not isinstance(body, dict) or set(body) != {"answers"}:
+        return problem(
+            422,
+            "Invalid request",
+            'Send an object with one key, "answers", such as {"answers": {"fever": "no"}}.',
+        )
+    answers = body["answers"]
+    if not isinstance(answers, dict) or not all(isinstance(v, str) for v in answers.values()):
+        return problem(
+            422,
+            "Invalid answers",
+            '"answers" must be an object of question ids to answer values (text).',
+        )
+    ruleset = screening().ruleset
+    problems = engine.answer_problems(ruleset, answers)
+    if problems:
+        return problem(422, "Invalid answers", "; ".join(problems), errors=problems)
+    result = engine.evaluate(ruleset, answers)
+    return Response(json.dumps(engine.result_json(ruleset, result)), mimetype="application/json")
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 description of this API, for this server's rules."""
+    return Response(json.dumps(openapi_document(screening().ruleset)), mimetype="application/json")
+
+
+def openapi_document(ruleset: Ruleset) -> dict[str, Any]:
+    """An OpenAPI 3.1 document that matches the implementation above."""
+    problem_schema = {
+        "type": "object",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "errors": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+    problem_response = {
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        }
+    }
+    answers = {
+        "type": "object",
+        "description": "Question id to answer value. Questions left out count as unanswered.",
+        "properties": {q.id: {"type": "string", "enum": list(q.values)} for q in ruleset.questions},
+        "additionalProperties": False,
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Screener API",
+            "version": "1",
+            "description": "Contraindication screening: the questionnaire and the evaluation "
+            "of answers. Stateless; nothing is stored.",
+        },
+        "paths": {
+            "/api/v1/questionnaire": {
+                "get": {
+                    "operationId": "questionnaire",
+                    "summary": "The questions, when each is asked, and the outcomes",
+                    "responses": {
+                        "200": {
+                            "description": "The questionnaire",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Questionnaire"}
+                                }
+                            },
+                        }
+                    },
+                }
+            },
+            "/api/v1/evaluate": {
+                "post": {
+                    "operationId": "evaluate",
+                    "summary": "Evaluate answers",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["answers"],
+                                    "additionalProperties": False,
+                                    "properties": {"answers": answers},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "The outcome and the reasons for it",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Result"}
+                                }
+                            },
+                        },
+                        "400": {"description": "Not JSON, or malformed", **problem_response},
+                        "413": {"description": "Body too large", **problem_response},
+                        "422": {
+                            "description": "Unknown question or answer, or wrong types",
+                            **problem_response,
+                        },
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Problem": problem_schema,
+                "Ruleset": {
+                    "type": "object",
+                    "required": ["id", "version", "sha256"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "version": {"type": "string"},
+                        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                        "title": {"type": "string"},
+                    },
+                },
+                "Result": {
+                    "type": "object",
+                    "required": ["outcome", "reasons", "ruleset"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "outcome": {
+                            "type": "object",
+                            "required": ["id", "severity", "title"],
+                            "properties": {
+                                "id": {"type": "string"},
+                                "severity": {"type": "integer"},
+                                "title": {"type": "string"},
+                            },
+                        },
+                        "reasons": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["rule", "outcome", "text"],
+                                "properties": {
+                                    "rule": {"type": "string"},
+                                    "outcome": {"type": "string"},
+                                    "text": {"type": "string"},
+                                },
+                            },
+                        },
+                        "ruleset": {"$ref": "#/components/schemas/Ruleset"},
+                    },
+                },
+                "Questionnaire": {
+                    "type": "object",
+                    "required": ["ruleset", "questions", "outcomes"],
+                    "properties": {
+                        "ruleset": {"$ref": "#/components/schemas/Ruleset"},
+                        "questions": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": [
+                                    "id",
+                                    "text",
+                                    "options",
+                                    "asked_when",
+                                    "if_unanswered",
+                                ],
+                            },
+                        },
+                        "outcomes": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["id", "severity", "title", "body", "next_steps"],
+                            },
+                        },
+                    },
+                },
+            }
+        },
+    }
+
+
+def with_cors(response: Response) -> Response:
+    """Let the embed allow-list, and only it, call the API from the browser."""
+    origin = request.headers.get("Origin")
+    if origin and origin in current_app.config["EMBED_ORIGINS"]:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Max-Age"] = "600"
+    response.vary.add("Origin")
+    return response
+
+
+def http_problem(error: HTTPException) -> Response:
+    """An HTTP error on an API address, as problem+json."""
+    code = error.code or 500
+    titles = {404: "Not found", 405: "Method not allowed", 413: "Too large"}
+    detail = {
+        404: "No such API address; see /api/v1/openapi.json.",
+        405: "This address does not take that method; see /api/v1/openapi.json.",
+        413: f"Send at most {MAX_BODY} bytes of JSON.",
+    }.get(code, "The request could not be handled.")
+    response = problem(code, titles.get(code, "Bad request"), detail)
+    allow = getattr(error, "valid_methods", None)
+    if allow:
+        response.headers["Allow"] = ", ".join(allow)
+    return response
+
+
+bp.after_request(with_cors)
+
+
+def init_app(app: Flask) -> None:
+    """Attach the API; its errors become problem+json in the app's error handlers."""
+    app.register_blueprint(bp)
+
+
+def is_api_request() -> bool:
+    """Whether the current request is for the API (its errors are problem+json)."""
+    return request.path.startswith(bp.url_prefix or "/api/v1")
