@@ -195,6 +195,13 @@ def result() -> str:
     )
 
 
+@bp.post("/renew")
+def renew() -> Response:
+    """Kiosk: the person asked for more time, so give their answers a new lifetime."""
+    answers = _answers()
+    return jsonify(token=_seal(answers))
+
+
 @bp.get("/finish")
 def finish() -> WerkzeugResponse:
     """Leave nothing behind: clear the site's data in this browser and go to the start."""

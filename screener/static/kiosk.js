@@ -4,28 +4,39 @@
  * answers token's short lifetime is the safety net. With it:
  *  - forms are sent with fetch and the page is swapped in place, so no answered
  *    page ever enters the browser history (Back and swipe-back cannot reach one);
- *  - after a spell without a touch, a dialog asks "Do you need more time?" and
- *    counts down; "I need more time" extends it any number of times; at zero the
+ *    in-page links move focus without adding history entries either;
+ *  - on a page that holds answers, after a spell without a touch or key, a dialog
+ *    asks "Do you need more time?" and counts down; "I need more time" (or Escape)
+ *    extends it any number of times and renews the answers token; at zero the
  *    screen is cleared;
- *  - "Finish" and the countdown go to /finish, replacing the history entry; the
- *    response clears the site's data and shows the start page;
- *  - a page restored from the back/forward cache clears itself the same way.
+ *  - "Finish", the countdown and any error go to /finish, replacing the history
+ *    entry; the response clears the site's data and shows the start page;
+ *  - a page put into or restored from the back/forward cache is emptied and cleared.
  */
 (function () {
   "use strict";
 
   var root = document.documentElement;
   var finishUrl = root.getAttribute("data-kiosk-finish") || "/finish";
+  var renewUrl = root.getAttribute("data-kiosk-renew") || "/renew";
   var idleTimer = null;
   var tickTimer = null;
+  var busy = false;
 
-  function finish() {
+  function stopTimers() {
     clearTimeout(idleTimer);
     clearInterval(tickTimer);
+  }
+
+  function finish() {
+    stopTimers();
     root.classList.add("kiosk-leaving");
     location.replace(finishUrl);
   }
 
+  window.addEventListener("pagehide", function (event) {
+    if (event.persisted) document.body.textContent = "";
+  });
   window.addEventListener("pageshow", function (event) {
     if (event.persisted) finish();
   });
@@ -40,9 +51,9 @@
   }
 
   function restartIdle() {
-    clearTimeout(idleTimer);
+    stopTimers();
     var box = dialog();
-    if (!box || box.open) return;
+    if (!box || box.open || !document.body.hasAttribute("data-kiosk-private")) return;
     idleTimer = setTimeout(warn, seconds("data-kiosk-idle", 90) * 1000);
   }
 
@@ -61,10 +72,29 @@
     }, 1000);
   }
 
+  function renew() {
+    /* The person is still here: give the answers a new lifetime too. */
+    var field = document.querySelector("input[name=token]");
+    if (!field) return;
+    fetch(renewUrl, { method: "POST", body: new URLSearchParams({ token: field.value }),
+                      cache: "no-store", credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("expired");
+        return response.json();
+      })
+      .then(function (data) {
+        document.querySelectorAll("input[name=token]").forEach(function (input) {
+          input.value = data.token;
+        });
+      })
+      .catch(finish);
+  }
+
   function extend() {
-    clearInterval(tickTimer);
+    stopTimers();
     var box = dialog();
     if (box && box.open) box.close();
+    renew();
     restartIdle();
   }
 
@@ -76,10 +106,30 @@
   });
 
   document.addEventListener("click", function (event) {
-    var target = event.target;
-    if (target && target.closest && target.closest("[data-kiosk-extend]")) {
+    var target = event.target && event.target.closest ? event.target : null;
+    if (!target) return;
+    if (target.closest("[data-kiosk-extend]")) {
       event.preventDefault();
       extend();
+      return;
+    }
+    var link = target.closest("a[href]");
+    if (!link) return;
+    var href = link.getAttribute("href");
+    if (href === finishUrl) {
+      event.preventDefault();
+      finish();
+    } else if (href.charAt(0) === "#") {
+      /* Move to the target without adding a history entry. */
+      event.preventDefault();
+      var goal = document.getElementById(href.slice(1));
+      if (goal) {
+        if (!goal.hasAttribute("tabindex") && !/^(INPUT|BUTTON|A)$/.test(goal.tagName)) {
+          goal.setAttribute("tabindex", "-1");
+        }
+        goal.focus();
+        goal.scrollIntoView({ block: "center" });
+      }
     }
   });
 
@@ -93,10 +143,11 @@
 
   function show(html) {
     var next = new DOMParser().parseFromString(html, "text/html");
+    stopTimers();
     document.title = next.title;
     document.body.replaceWith(document.adoptNode(next.body));
     history.replaceState(null, "", "/");
-    var focus = document.querySelector("[autofocus]") || document.querySelector("main h1");
+    var focus = document.querySelector("[autofocus], [data-kiosk-focus], main h1");
     if (focus) {
       if (!focus.hasAttribute("tabindex")) focus.setAttribute("tabindex", "-1");
       focus.focus();
@@ -110,12 +161,22 @@
     var submitter = event.submitter || null;
     if (!window.fetch || !form || (form.method || "").toLowerCase() !== "post") return;
     event.preventDefault();
+    if (busy) return;
+    busy = true;
     var action = (submitter && submitter.getAttribute("formaction")) || form.getAttribute("action");
     var body = new URLSearchParams(new FormData(form, submitter));
     fetch(action, { method: "POST", body: body, cache: "no-store", credentials: "same-origin" })
-      .then(function (response) { return response.text(); })
+      .then(function (response) {
+        /* An error (expired answers, say) clears the screen rather than showing a page
+           whose links would leave kiosk mode's clearing behind. */
+        return response.text().then(function (html) {
+          if (!response.ok) throw new Error(String(response.status));
+          return html;
+        });
+      })
       .then(show)
-      .catch(finish);
+      .catch(finish)
+      .then(function () { busy = false; });
   });
 
   if (document.readyState === "loading") {

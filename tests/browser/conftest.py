@@ -82,6 +82,7 @@ class Watched:
         self.failed: list[str] = []
         self.foreign: list[str] = []
         self.expected: set[int] = set()
+        self.fetched: set[int] = set()
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("requestfailed", lambda r: self.failed.append(f"{r.method} {r.url}"))
@@ -98,16 +99,20 @@ class Watched:
             return
         request = response.request
         navigation = request.is_navigation_request() and response.frame == self.page.main_frame
-        if not (navigation and response.status in self.expected):
+        fetched = request.resource_type == "fetch" and response.status in self.fetched
+        if not (navigation and response.status in self.expected) and not fetched:
             self.failed.append(f"{response.status} {request.method} {response.url}")
 
     def _request(self, request: Any) -> None:
         if not request.url.startswith((self.base, "data:")):
             self.foreign.append(request.url)
 
-    def expect_status(self, status: int) -> None:
-        """Allow pages (never their stylesheets or images) that answer with ``status``."""
+    def expect_status(self, status: int, *, fetched: bool = False) -> None:
+        """Allow pages (never their stylesheets or images) that answer with ``status``; with
+        ``fetched``, also a page that kiosk mode's script fetched."""
         self.expected.add(status)
+        if fetched:
+            self.fetched.add(status)
 
     def assert_clean(self) -> None:
         """No console errors, no failed requests, nothing fetched from another host."""

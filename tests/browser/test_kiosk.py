@@ -80,6 +80,57 @@ def test_answered_pages_never_enter_history(kiosk: Watched, kiosk_server: LiveSe
     screenshot(page, "kiosk-result")
 
 
+def test_no_warning_before_the_idle_time_and_activity_resets_it(
+    kiosk: Watched, kiosk_server: LiveServer
+) -> None:
+    page = kiosk.page
+    page.goto(kiosk_server.url + "/")
+    page.wait_for_timeout(3000)
+    assert page.locator("dialog#kiosk-timeout[open]").count() == 0, (
+        "nothing to clear on the start page"
+    )
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_selector("form[action='/answer']")
+    page.wait_for_timeout(1300)
+    assert page.locator("dialog#kiosk-timeout[open]").count() == 0, "not before the idle time"
+    page.keyboard.press("Tab")  # activity restarts the idle time
+    page.wait_for_timeout(1300)
+    assert page.locator("dialog#kiosk-timeout[open]").count() == 0, "a key press restarted it"
+    page.wait_for_selector("dialog#kiosk-timeout[open]", timeout=6000)
+    box = page.locator("dialog#kiosk-timeout [data-kiosk-extend]").bounding_box()
+    assert box is not None and box["width"] >= 44 and box["height"] >= 44
+    page.keyboard.press("Escape")
+    assert page.locator("dialog#kiosk-timeout[open]").count() == 0, "Escape means more time"
+    assert question_id(page) == "fever"
+
+
+def test_result_page_waits_longer(kiosk: Watched, kiosk_server: LiveServer) -> None:
+    page = kiosk.page
+    begin(page, kiosk_server.url)
+    to_check(page, {"bleeding_risk": "Yes"})
+    page.get_by_role("button", name="See my result").click()
+    page.wait_for_selector(".outcome")
+    assert page.evaluate("document.body.dataset.kioskIdle") == "3"
+    assert page.evaluate("document.activeElement.textContent") == (
+        "Please show this screen to a member of staff"
+    ), "focus starts on what to do with the result"
+    assert touch_targets(page) == [], "result with the staff panel"
+    axe_clean(page, "kiosk result with the staff panel")
+    page.wait_for_selector("dialog#kiosk-timeout[open]", timeout=6000)
+
+
+def test_expired_answers_clear_the_screen(kiosk: Watched, kiosk_server: LiveServer) -> None:
+    page = kiosk.page
+    begin(page, kiosk_server.url)
+    page.locator("main input[name=token]").evaluate("el => el.value = 'tampered'")
+    page.get_by_label("No", exact=True).check()
+    kiosk.expect_status(400, fetched=True)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(kiosk_server.url + "/")
+    page.wait_for_selector("button:has-text('Start')")
+    no_answers_left(page)
+
+
 def test_idle_warning_takes_focus_and_extends_again_and_again(
     kiosk: Watched, kiosk_server: LiveServer
 ) -> None:
@@ -147,6 +198,32 @@ def test_page_restored_from_back_forward_cache_goes_to_start(
         page.evaluate("dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))")
     page.wait_for_selector("button:has-text('Start')")
     no_answers_left(page)
+
+
+@pytest.fixture(scope="module")
+def short_lived() -> Iterator[LiveServer]:
+    with LiveServer({**KIOSK, "ANSWERS_TTL": 4}) as server:
+        yield server
+
+
+def test_more_time_renews_the_answers_too(chromium: Browser, short_lived: LiveServer) -> None:
+    """Answers live 4 s here; two extensions take longer, and the answers still count."""
+    context = chromium.new_context(viewport={"width": 1080, "height": 1920})
+    watched = Watched(context, short_lived.url)
+    page = watched.page
+    try:
+        begin(page, short_lived.url)
+        choose(page, "No")
+        for _ in range(2):
+            page.wait_for_selector("dialog#kiosk-timeout[open]", timeout=6000)
+            page.get_by_role("button", name="I need more time").click()
+        page.wait_for_timeout(500)
+        assert question_id(page) == "severe_pain"
+        choose(page, "No")
+        assert question_id(page) == "cannot_urinate", "the renewed answers were accepted"
+        watched.assert_clean()
+    finally:
+        context.close()
 
 
 def touch_targets(page: Page) -> list[dict[str, object]]:
