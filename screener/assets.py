@@ -47,10 +47,11 @@ class Assets:
     stylesheet: Asset
     logo: Asset | None
     kiosk_script: Asset
+    embed_script: Asset
 
     def find(self, path: str) -> Asset | None:
         """The asset at an address, if any."""
-        for asset in (self.stylesheet, self.logo, self.kiosk_script):
+        for asset in (self.stylesheet, self.logo, self.kiosk_script, self.embed_script):
             if asset is not None and asset.path == path:
                 return asset
         return None
@@ -73,6 +74,7 @@ def load(app: Flask) -> Assets:
     static = Path(app.static_folder or "")
     css = (static / "screener.css").read_bytes()
     script = Asset("kiosk.js", (static / "kiosk.js").read_bytes(), "text/javascript")
+    frame = Asset("embed-frame.js", (static / "embed-frame.js").read_bytes(), "text/javascript")
     if app.config["THEME_CSS"]:
         css += b"\n/* Brand */\n" + _read("THEME_CSS", app.config["THEME_CSS"], 16 * 1024)
     logo = None
@@ -83,7 +85,7 @@ def load(app: Flask) -> Assets:
         logo = Asset(
             "logo" + suffix, _read("LOGO", app.config["LOGO"], MAX_LOGO_BYTES), LOGO_TYPES[suffix]
         )
-    return Assets(Asset("screener.css", css, "text/css"), logo, script)
+    return Assets(Asset("screener.css", css, "text/css"), logo, script, frame)
 
 
 @bp.get("/assets/<path:path>")
@@ -110,5 +112,6 @@ def init_app(app: Flask) -> None:
             "stylesheet_url": f"/assets/{assets.stylesheet.path}",
             "logo_url": f"/assets/{assets.logo.path}" if assets.logo else None,
             "kiosk_script_url": f"/assets/{assets.kiosk_script.path}",
+            "embed_script_url": f"/assets/{assets.embed_script.path}",
             "brand_name": app.config["BRAND_NAME"],
         }

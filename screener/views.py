@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
@@ -244,12 +245,16 @@ def _reject_cross_site() -> None:
 def _headers(response: Response) -> Response:
     """Keep answer pages out of caches and lock down what pages may do."""
     headers = response.headers
-    if request.endpoint not in ("static", "assets.asset"):
+    if request.endpoint not in ("static", "assets.asset", "embed_loader"):
         headers["Cache-Control"] = "no-store"
+    # Only the embed pages may be framed, and only by the allow-list.
+    ancestors = "'none'"
+    if is_embed() and current_app.config["EMBED_ORIGINS"]:
+        ancestors = " ".join(current_app.config["EMBED_ORIGINS"])
     headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-        "form-action 'self'; frame-ancestors 'none'",
+        f"form-action 'self'; frame-ancestors {ancestors}",
     )
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
@@ -290,9 +295,37 @@ def _server_error(error: Exception) -> tuple[str, int] | Response:
     return render_template("problem.html", kind="server_error", code=500), 500
 
 
+def is_embed() -> bool:
+    """Whether this request is for the embed pages (framed by a host site)."""
+    return request.path == "/embed" or request.path.startswith("/embed/")
+
+
+def embed_host() -> str | None:
+    """The embedding site's origin, when it is on the allow-list; else None."""
+    if not is_embed():
+        return None
+    host = request.form.get("host") or request.args.get("host")
+    return host if host in current_app.config["EMBED_ORIGINS"] else None
+
+
+def flow(name: str, **values: Any) -> str:
+    """The address of a step of the flow: the embed one on embed pages."""
+    return url_for(f"{'embed' if is_embed() else 'screening'}.{name}", **values)
+
+
+def embed_loader() -> Response:
+    """The loader a host page includes with one script tag."""
+    loader = Path(current_app.static_folder or "", "embed.js").read_bytes()
+    response = Response(loader, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
 def init_app(app: Flask) -> None:
-    """Attach the pages, the cross-site guard, the headers and friendly error pages."""
+    """Attach the pages (also under /embed), the cross-site guard, headers and error pages."""
     app.register_blueprint(bp)
+    app.register_blueprint(bp, name="embed", url_prefix="/embed")
+    app.add_url_rule("/embed.js", "embed_loader", embed_loader)
     app.before_request(_reject_cross_site)
     app.after_request(_headers)
     app.register_error_handler(HTTPException, _problem_page)
@@ -304,4 +337,7 @@ def init_app(app: Flask) -> None:
         return {
             "ruleset": s.ruleset,
             "emergency_number": app.config["EMERGENCY_NUMBER"],
+            "embed": is_embed(),
+            "embed_host": embed_host(),
+            "flow": flow,
         }

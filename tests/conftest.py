@@ -119,7 +119,7 @@ class Browser:
     def question_id(self) -> str | None:
         """The id of the question on this page, if it is a question page."""
         assert self.soup is not None
-        field = self.soup.select_one("form[action='/answer'] input[name=question]")
+        field = self.soup.select_one("form[action$='/answer'] input[name=question]")
         return str(field["value"]) if field else None
 
     def press(

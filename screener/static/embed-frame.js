@@ -1,0 +1,40 @@
+/* Inside Screener's embed frame: tell the host page (and only the origin it
+ * was embedded from, which is on the allow-list) how tall the page is and,
+ * on a result, the outcome tier. Never the answers. Screener takes no
+ * messages from the host.
+ */
+(function () {
+  "use strict";
+
+  var host = document.documentElement.getAttribute("data-embed-host");
+  if (!host || window.parent === window) return;
+
+  function post(message) {
+    window.parent.postMessage(message, host);
+  }
+
+  function height() {
+    post({ type: "screener:height", height: Math.ceil(document.body.getBoundingClientRect().height) });
+  }
+
+  function start() {
+    height();
+    post({ type: "screener:page" });
+    if (window.ResizeObserver) new ResizeObserver(height).observe(document.body);
+    var result = document.querySelector("[data-screener-outcome]");
+    if (result) {
+      post({
+        type: "screener:complete",
+        outcome: result.getAttribute("data-screener-outcome"),
+        severity: Number(result.getAttribute("data-screener-severity")),
+        version: result.getAttribute("data-screener-version")
+      });
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,176 @@
+"""Screener embedded in another site's page, in real Chromium with third-party cookies blocked."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Frame, Page, Playwright
+
+from tests.browser.conftest import CHROMIUM, FLAGS, LiveServer, screenshot
+from tests.browser.test_pages import OUTCOMES, axe_clean
+
+HOST_PAGE = (Path(__file__).resolve().parents[2] / "examples" / "host.html").read_text()
+
+
+class HostSite:
+    """The example host page on a site of its own, http://localhost:PORT."""
+
+    def __init__(self) -> None:
+        self.screener = ""
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = HOST_PAGE.replace("http://127.0.0.1:8000", site.screener).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                """Keep the test output quiet."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.origin = f"http://localhost:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture(scope="module")
+def sites() -> Iterator[tuple[HostSite, HostSite, LiveServer]]:
+    """A host site on the allow-list, one that is not, and Screener on 127.0.0.1."""
+    allowed, other = HostSite(), HostSite()
+    with LiveServer({"EMBED_ORIGINS": [allowed.origin]}) as screener:
+        allowed.screener = other.screener = screener.url
+        yield allowed, other, screener
+    allowed.server.shutdown()
+    other.server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def blocking(playwright: Playwright) -> Iterator[Browser]:
+    """Chromium blocking third-party cookies."""
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=[*FLAGS, "--test-third-party-cookie-phaseout"]
+    )
+    yield browser
+    browser.close()
+
+
+def screener_frame(page: Page, screener: str) -> Frame:
+    page.wait_for_selector("iframe[data-screener-frame]")
+    frame = next(f for f in page.frames if f.url.startswith(screener))
+    frame.wait_for_selector("h1")
+    return frame
+
+
+def frame_height(page: Page) -> float:
+    return float(
+        page.eval_on_selector(
+            "iframe[data-screener-frame]", "f => f.getBoundingClientRect().height"
+        )
+    )
+
+
+@pytest.mark.parametrize("outcome", OUTCOMES)
+def test_whole_flow_inside_another_site(
+    blocking: Browser, sites: tuple[HostSite, HostSite, LiveServer], outcome: str
+) -> None:
+    allowed, _, screener = sites
+    answers, title = OUTCOMES[outcome]
+    context = blocking.new_context(viewport={"width": 900, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(allowed.origin + "/")
+        frame = screener_frame(page, screener.url)
+        assert page.locator("iframe[data-screener-frame]").get_attribute("title") == (
+            "Prostate massage safety questions"
+        )
+        start_height = frame_height(page)
+        frame.get_by_role("button", name="Start").click()
+        frame.wait_for_selector("form[action='/embed/answer']")
+        if outcome == "info":
+            axe_clean(frame, "embedded question")  # type: ignore[arg-type]
+        while (q := frame.locator("form[action='/embed/answer'] input[name=question]")).count():
+            qid = q.get_attribute("value")
+            frame.get_by_label(answers.get(str(qid), "No"), exact=True).check()
+            frame.get_by_role("button", name="Continue").click()
+            frame.wait_for_function(
+                "q => !document.querySelector(\"form[action='/embed/answer'] input[name=question]\")"
+                " || document.querySelector(\"form[action='/embed/answer'] input[name=question]\").value !== q",
+                arg=qid,
+            )
+        frame.wait_for_selector("h1:has-text('Check your answers')")
+        page.wait_for_function(
+            "h => document.querySelector('iframe[data-screener-frame]').getBoundingClientRect().height > h",
+            arg=start_height,
+        )
+        check_height = frame_height(page)
+        content = frame.evaluate("document.body.getBoundingClientRect().height")
+        assert abs(check_height - content) <= 2, "the frame fits its content"
+        frame.get_by_role("button", name="See my result").click()
+        frame.wait_for_selector(".outcome")
+        assert frame.locator("h1").inner_text() == title
+        page.wait_for_function("window.screenerEvents.length > 0")
+        events = page.evaluate("window.screenerEvents")
+        severity = {"info": 1, "clinician": 2, "urgent": 3}[outcome]
+        assert events == [{"outcome": outcome, "severity": severity, "version": "1.0.0"}]
+        page.wait_for_function(
+            "h => Math.abs(document.querySelector('iframe[data-screener-frame]')"
+            ".getBoundingClientRect().height - h) > 1",
+            arg=check_height,
+        )
+        axe_clean(frame, f"embedded {outcome} result")  # type: ignore[arg-type]
+        screenshot(page, f"embedded-{outcome}")
+        assert page.evaluate("document.cookie") == ""
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_site_not_on_the_allow_list_cannot_frame_screener(
+    blocking: Browser, sites: tuple[HostSite, HostSite, LiveServer]
+) -> None:
+    _, other, screener = sites
+    context = blocking.new_context()
+    page = context.new_page()
+    try:
+        with page.expect_response(lambda r: r.url.startswith(screener.url + "/embed/")) as framed:
+            page.goto(other.origin + "/")
+        assert other.origin not in framed.value.headers["content-security-policy"]
+        page.wait_for_timeout(500)
+        frame = next((f for f in page.frames if f is not page.main_frame), None)
+        assert frame is not None
+        assert not frame.url.startswith(screener.url), "the browser refused to show Screener"
+        assert "Is prostate massage safe" not in frame.content()
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.screenerEvents") == []
+    finally:
+        context.close()
+
+
+def test_messages_from_elsewhere_are_ignored(
+    blocking: Browser, sites: tuple[HostSite, HostSite, LiveServer]
+) -> None:
+    allowed, _, screener = sites
+    context = blocking.new_context()
+    page = context.new_page()
+    try:
+        page.goto(allowed.origin + "/")
+        screener_frame(page, screener.url)
+        height = frame_height(page)
+        page.evaluate(
+            "window.postMessage({type: 'screener:complete', outcome: 'info', severity: 1,"
+            " version: 'x'}, '*'); window.postMessage({type: 'screener:height', height: 5}, '*')"
+        )
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.screenerEvents") == []
+        assert frame_height(page) == height
+    finally:
+        context.close()
