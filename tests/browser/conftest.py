@@ -47,6 +47,7 @@ class LiveServer:
 
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
+        self.server.server_close()
         self.thread.join(10)
 
 

@@ -47,8 +47,9 @@ def sites() -> Iterator[tuple[HostSite, HostSite, LiveServer]]:
     with LiveServer({"EMBED_ORIGINS": [allowed.origin]}) as screener:
         allowed.screener = other.screener = screener.url
         yield allowed, other, screener
-    allowed.server.shutdown()
-    other.server.shutdown()
+    for site in (allowed, other):
+        site.server.shutdown()
+        site.server.server_close()
 
 
 @pytest.fixture(scope="module")
