@@ -100,6 +100,8 @@ def evaluate() -> Response:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as e:
         return problem(400, "Malformed JSON", f"The body is not valid JSON: {e}.")
+    except RecursionError:
+        return problem(400, "Malformed JSON", "The body is nested too deeply; send a flat object.")
     if not isinstance(body, dict) or set(body) != {"answers"}:
         return problem(
             422,

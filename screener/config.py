@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -51,14 +52,33 @@ def _key_list(value: str) -> list[str]:
 
 
 def _origins(value: str) -> list[str]:
-    origins = [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
-    for origin in origins:
-        parts = urlsplit(origin)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+    """Origins as browsers write them: lower case, no default port, nothing else."""
+    origins = []
+    for part in (p.strip().rstrip("/") for p in value.split(",")):
+        if not part:
+            continue
+        parts = urlsplit(part)
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.path
+            or parts.query
+            or parts.fragment
+            or parts.username is not None
+            or port == -1
+            or not re.fullmatch(r"[a-z0-9.-]+", parts.hostname)
+        ):
             raise ConfigError(
-                f"{origin!r} is not an origin such as 'https://www.example.org' "
-                "(scheme, host and port only)"
+                f"{part!r} is not an origin such as 'https://www.example.org' "
+                "(scheme, host and port only; no wildcards)"
             )
+        default = {"http": 80, "https": 443}[parts.scheme]
+        suffix = f":{port}" if port not in (None, default) else ""
+        origins.append(f"{parts.scheme}://{parts.hostname}{suffix}")
     return origins
 
 

@@ -304,7 +304,10 @@ def embed_host() -> str | None:
     """The embedding site's origin, when it is on the allow-list; else None."""
     if not is_embed():
         return None
-    host = request.form.get("host") or request.args.get("host")
+    try:
+        host = request.form.get("host") or request.args.get("host")
+    except HTTPException:  # an oversized or malformed body: its error page is being drawn
+        host = request.args.get("host")
     return host if host in current_app.config["EMBED_ORIGINS"] else None
 
 

@@ -84,6 +84,7 @@ def test_evaluate_matches_the_command_line_shape(
             400,
             "Content-Type: application/json",
         ),
+        ({"data": "[" * 15000, "content_type": "application/json"}, 400, "nested too deeply"),
         ({"data": "x" * 20000, "content_type": "application/json"}, 413, "at most"),
         ({"data": "x" * 100_000, "content_type": "application/json"}, 413, "at most"),
     ],

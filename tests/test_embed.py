@@ -83,3 +83,50 @@ def test_the_loader(client: FlaskClient) -> None:
     frame = (client.application.static_folder or "") + "/embed-frame.js"
     with open(frame, encoding="utf-8") as f:
         assert "postMessage(message, host)" in f.read()
+
+
+def test_oversized_post_to_an_embed_page_is_a_clean_413(client: FlaskClient) -> None:
+    response = client.post(f"/embed/start?host={HOST}", data={"token": "x" * 70_000})
+    assert response.status_code == 413
+    soup = check_page(response)
+    assert "Too much was sent" in soup.get_text()
+
+
+def test_error_pages_keep_the_host_for_start_again(client: FlaskClient) -> None:
+    response = client.post("/embed/result", data={"token": "bad", "host": HOST})
+    assert response.status_code == 400
+    again = check_page(response).find("a", string="Start again")
+    assert again["href"] == f"/embed/?host={HOST}"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("https://Health.Example.org", ["https://health.example.org"]),
+        ("https://a.example:443, http://b.example:80/", ["https://a.example", "http://b.example"]),
+        ("http://localhost:8080", ["http://localhost:8080"]),
+    ],
+)
+def test_allow_list_is_written_as_browsers_write_origins(given: str, expected: list[str]) -> None:
+    from screener.config import from_environ
+
+    assert from_environ({"SCREENER_EMBED_ORIGINS": given})["EMBED_ORIGINS"] == expected
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "https://*.example.org",
+        "https://a.example;script-src *",
+        "https://u@a.example",
+        "ftp://a.example",
+        "https://a.example/path",
+        "a.example",
+        "https://a.example:99999",
+    ],
+)
+def test_allow_list_refuses_what_is_not_an_origin(given: str) -> None:
+    from screener.config import ConfigError, from_environ
+
+    with pytest.raises(ConfigError, match="is not an origin"):
+        from_environ({"SCREENER_EMBED_ORIGINS": given})

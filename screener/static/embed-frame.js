@@ -1,5 +1,6 @@
 /* Inside Screener's embed frame: tell the host page (and only the origin it
- * was embedded from, which is on the allow-list) how tall the page is and,
+ * was embedded from, which is on the allow-list) how tall the page is, in
+ * steps of 80 px so the height says little about what is on the page, and,
  * on a result, the outcome tier. Never the answers. Screener takes no
  * messages from the host.
  */
@@ -13,13 +14,19 @@
     window.parent.postMessage(message, host);
   }
 
+  var sent = 0;
+
   function height() {
-    post({ type: "screener:height", height: Math.ceil(document.body.getBoundingClientRect().height) });
+    var step = 80;
+    var tall = Math.ceil(document.body.getBoundingClientRect().height / step) * step;
+    if (tall !== sent) {
+      sent = tall;
+      post({ type: "screener:height", height: tall });
+    }
   }
 
   function start() {
     height();
-    post({ type: "screener:page" });
     if (window.ResizeObserver) new ResizeObserver(height).observe(document.body);
     var result = document.querySelector("[data-screener-outcome]");
     if (result) {

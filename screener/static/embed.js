@@ -29,12 +29,11 @@
       if (event.origin !== origin || event.source !== frame.contentWindow) return;
       var data = event.data;
       if (!data || typeof data !== "object") return;
-      if (data.type === "screener:page") {
-        /* A new page in the frame: bring its top into view if it is above the window. */
-        if (frame.getBoundingClientRect().top < 0) frame.scrollIntoView({ block: "start" });
-      } else if (data.type === "screener:height" && typeof data.height === "number" &&
+      if (data.type === "screener:height" && typeof data.height === "number" &&
           isFinite(data.height) && data.height > 0 && data.height < 20000) {
         frame.style.height = Math.ceil(data.height) + "px";
+        /* The frame changed: bring its top into view if it is above the window. */
+        if (frame.getBoundingClientRect().top < 0) frame.scrollIntoView({ block: "start" });
       } else if (data.type === "screener:complete" && typeof data.outcome === "string" &&
                  typeof data.severity === "number" && typeof data.version === "string") {
         host.dispatchEvent(new CustomEvent("screener:complete", {

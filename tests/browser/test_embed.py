@@ -114,7 +114,7 @@ def test_whole_flow_inside_another_site(
         )
         check_height = frame_height(page)
         content = frame.evaluate("document.body.getBoundingClientRect().height")
-        assert abs(check_height - content) <= 2, "the frame fits its content"
+        assert 0 <= check_height - content < 80, "the frame fits its content, in 80 px steps"
         frame.get_by_role("button", name="See my result").click()
         frame.wait_for_selector(".outcome")
         assert frame.locator("h1").inner_text() == title
