@@ -309,7 +309,11 @@ def http_problem(error: HTTPException) -> Response:
         405: "This address does not take that method; see /api/v1/openapi.json.",
         413: f"Send at most {MAX_BODY} bytes of JSON.",
     }.get(code, "The request could not be handled.")
-    response = problem(code, titles.get(code, "Bad request"), detail)
+    return with_allow(problem(code, titles.get(code, "Bad request"), detail), error)
+
+
+def with_allow(response: Response, error: HTTPException) -> Response:
+    """Name the methods an address takes on its 405 response (RFC 9110), HTML or JSON."""
     allow = getattr(error, "valid_methods", None)
     if allow:
         response.headers["Allow"] = ", ".join(allow)

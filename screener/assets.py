@@ -48,6 +48,7 @@ class Assets:
     logo: Asset | None
     kiosk_script: Asset
     embed_script: Asset
+    embed_loader: Asset
 
     def find(self, path: str) -> Asset | None:
         """The asset at an address, if any."""
@@ -75,6 +76,7 @@ def load(app: Flask) -> Assets:
     css = (static / "screener.css").read_bytes()
     script = Asset("kiosk.js", (static / "kiosk.js").read_bytes(), "text/javascript")
     frame = Asset("embed-frame.js", (static / "embed-frame.js").read_bytes(), "text/javascript")
+    loader = Asset("embed.js", (static / "embed.js").read_bytes(), "text/javascript")
     if app.config["THEME_CSS"]:
         css += b"\n/* Brand */\n" + _read("THEME_CSS", app.config["THEME_CSS"], 16 * 1024)
     logo = None
@@ -85,7 +87,7 @@ def load(app: Flask) -> Assets:
         logo = Asset(
             "logo" + suffix, _read("LOGO", app.config["LOGO"], MAX_LOGO_BYTES), LOGO_TYPES[suffix]
         )
-    return Assets(Asset("screener.css", css, "text/css"), logo, script, frame)
+    return Assets(Asset("screener.css", css, "text/css"), logo, script, frame, loader)
 
 
 @bp.get("/assets/<path:path>")

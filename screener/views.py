@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import traceback
-from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
@@ -276,11 +275,8 @@ def _problem_page(error: HTTPException) -> Response:
         return api.with_cors(api.http_problem(error))
     code = error.code or 500
     kind = "expired" if isinstance(error, ExpiredAnswers) else _PROBLEMS.get(code, "bad_request")
-    response = Response(render_template("problem.html", kind=kind, code=code), status=code)
-    allow = getattr(error, "valid_methods", None)
-    if allow:
-        response.headers["Allow"] = ", ".join(allow)
-    return response
+    page = render_template("problem.html", kind=kind, code=code)
+    return api.with_allow(Response(page, status=code), error)
 
 
 def _server_error(error: Exception) -> tuple[str, int] | Response:
@@ -317,9 +313,9 @@ def flow(name: str, **values: Any) -> str:
 
 
 def embed_loader() -> Response:
-    """The loader a host page includes with one script tag."""
-    loader = Path(current_app.static_folder or "", "embed.js").read_bytes()
-    response = Response(loader, mimetype="text/javascript")
+    """The loader a host page includes with one script tag (read once, at start-up)."""
+    loader = current_app.extensions["screener_assets"].embed_loader
+    response = Response(loader.body, mimetype=loader.mimetype)
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
 

@@ -157,15 +157,7 @@ def test_expiry_returns_to_start_with_nothing_behind(
     choose(page, "Not sure")
     page.wait_for_selector("dialog#kiosk-timeout[open]", timeout=6000)
     page.wait_for_url(kiosk_server.url + "/", timeout=8000)
-    page.wait_for_selector("button:has-text('Start')")
-    assert h1(page) == START
-    no_answers_left(page)
-    page.evaluate("setTimeout(() => history.back(), 0)")
-    page.wait_for_timeout(800)
-    page.wait_for_load_state()
-    no_answers_left(page)
-    page.go_back()
-    no_answers_left(page)
+    at_start_with_nothing_behind(page)
 
 
 def test_finish_wipes_and_back_shows_nothing(kiosk: Watched, kiosk_server: LiveServer) -> None:
@@ -177,15 +169,7 @@ def test_finish_wipes_and_back_shows_nothing(kiosk: Watched, kiosk_server: LiveS
     with page.expect_response(kiosk_server.url + "/finish") as finished:
         tap(page, "Finish", role="link")
     assert finished.value.all_headers()["clear-site-data"] == '"cache", "storage"'
-    page.wait_for_selector("button:has-text('Start')")
-    assert h1(page) == START
-    no_answers_left(page)
-    page.evaluate("setTimeout(() => history.back(), 0)")
-    page.wait_for_timeout(800)
-    page.wait_for_load_state()
-    no_answers_left(page)
-    page.go_back()
-    no_answers_left(page)
+    at_start_with_nothing_behind(page)
 
 
 def test_page_restored_from_back_forward_cache_goes_to_start(
@@ -224,6 +208,19 @@ def test_more_time_renews_the_answers_too(chromium: Browser, short_lived: LiveSe
         watched.assert_clean()
     finally:
         context.close()
+
+
+def at_start_with_nothing_behind(page: Page) -> None:
+    """The start page is shown, and neither history.back() nor the Back button reaches answers."""
+    page.wait_for_selector("button:has-text('Start')")
+    assert h1(page) == START
+    no_answers_left(page)
+    page.evaluate("setTimeout(() => history.back(), 0)")
+    page.wait_for_timeout(800)
+    page.wait_for_load_state()
+    no_answers_left(page)
+    page.go_back()
+    no_answers_left(page)
 
 
 def touch_targets(page: Page) -> list[dict[str, object]]:
