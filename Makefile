@@ -10,7 +10,7 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck pytest chromium check-rules bench format clean
+.PHONY: help install run test lint typecheck pytest chromium check-rules bench format clean i18n i18n-check
 
 help: ## List the tasks
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -55,6 +55,17 @@ check-rules: $(STAMP) ## Check every rules file in rules/ and run its cases
 
 bench: $(STAMP) ## Measure evaluation and verification speed against their targets
 	$(BIN)/pytest benchmarks -q -p no:randomly --benchmark-columns=min,median,max,rounds
+
+CATALOGS := screener/translations
+i18n: $(STAMP) ## Extract the texts to translate, update every language's catalog, compile them
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --sort-by-file \
+		--project Screener --copyright-holder "The Screener authors" --no-wrap \
+		-o $(CATALOGS)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-wrap --ignore-obsolete
+	$(BIN)/pybabel compile --statistics -d $(CATALOGS)
+
+i18n-check: $(STAMP) ## Fail if a catalog is out of date, or has a missing or fuzzy translation
+	$(BIN)/pytest -q -p no:randomly tests/test_translations.py
 
 format: $(STAMP) ## Format the code with ruff
 	$(BIN)/ruff format screener tests benchmarks

@@ -61,8 +61,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         ruleset=ruleset, tokens=tokens, timezone=ZoneInfo(app.config["TIMEZONE"])
     )
 
-    from screener import api, assets, views
+    from screener import api, assets, i18n, views
 
+    i18n.init_app(app, ruleset)
     assets.init_app(app)
     views.init_app(app)
     api.init_app(app)

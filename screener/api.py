@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from screener import engine
+from screener import engine, i18n
 from screener.ruleset import AllOf, AnswerIn, AnyOf, Condition, Not, Ruleset
 from screener.screening import screening
 
@@ -57,9 +57,10 @@ def ruleset_json(ruleset: Ruleset) -> dict[str, Any]:
 @bp.get("/questionnaire")
 def questionnaire() -> Response:
     """The questions in order, with when each is asked, and the outcomes."""
-    ruleset = screening().ruleset
+    ruleset = i18n.rules()
     body = {
         "ruleset": {**ruleset_json(ruleset), "title": ruleset.title},
+        "language": i18n.current().tag,
         "questions": [
             {
                 "id": q.id,
@@ -115,7 +116,7 @@ def evaluate() -> Response:
             "Invalid answers",
             '"answers" must be an object of question ids to answer values (text).',
         )
-    ruleset = screening().ruleset
+    ruleset = i18n.rules()
     problems = engine.answer_problems(ruleset, answers)
     if problems:
         return problem(422, "Invalid answers", "; ".join(problems), errors=problems)
@@ -123,13 +124,28 @@ def evaluate() -> Response:
     return Response(json.dumps(engine.result_json(ruleset, result)), mimetype="application/json")
 
 
+@bp.before_request
+def _language() -> Response | None:
+    """``?lang=`` picks the language of the texts; otherwise ``Accept-Language`` does."""
+    tag = request.args.get("lang")
+    if tag is None:
+        return None
+    if i18n.languages().by_tag(tag) is None:
+        offered = ", ".join(lang.tag for lang in i18n.languages().offered)
+        return problem(400, "Unknown language", f"lang must be one of: {offered}.")
+    i18n.choose(tag)
+    return None
+
+
 @bp.get("/openapi.json")
 def openapi() -> Response:
     """The OpenAPI 3.1 description of this API, for this server's rules."""
-    return Response(json.dumps(openapi_document(screening().ruleset)), mimetype="application/json")
+    tags = [lang.tag for lang in i18n.languages().offered]
+    document = openapi_document(screening().ruleset, tags)
+    return Response(json.dumps(document), mimetype="application/json")
 
 
-def openapi_document(ruleset: Ruleset) -> dict[str, Any]:
+def openapi_document(ruleset: Ruleset, tags: list[str]) -> dict[str, Any]:
     """An OpenAPI 3.1 document that matches the implementation above."""
     problem_schema = {
         "type": "object",
@@ -146,6 +162,14 @@ def openapi_document(ruleset: Ruleset) -> dict[str, Any]:
         "content": {
             "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
         }
+    }
+    language_parameter = {
+        "name": "lang",
+        "in": "query",
+        "required": False,
+        "description": "The language of the texts. Without it, the request's Accept-Language "
+        "header picks one of these; otherwise the server's default.",
+        "schema": {"$ref": "#/components/schemas/Language"},
     }
     answers = {
         "type": "object",
@@ -166,6 +190,7 @@ def openapi_document(ruleset: Ruleset) -> dict[str, Any]:
                 "get": {
                     "operationId": "questionnaire",
                     "summary": "The questions, when each is asked, and the outcomes",
+                    "parameters": [language_parameter],
                     "responses": {
                         "200": {
                             "description": "The questionnaire",
@@ -174,7 +199,8 @@ def openapi_document(ruleset: Ruleset) -> dict[str, Any]:
                                     "schema": {"$ref": "#/components/schemas/Questionnaire"}
                                 }
                             },
-                        }
+                        },
+                        "400": {"description": "Unknown language", **problem_response},
                     },
                 }
             },
@@ -182,6 +208,7 @@ def openapi_document(ruleset: Ruleset) -> dict[str, Any]:
                 "post": {
                     "operationId": "evaluate",
                     "summary": "Evaluate answers",
+                    "parameters": [language_parameter],
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -204,7 +231,10 @@ def openapi_document(ruleset: Ruleset) -> dict[str, Any]:
                                 }
                             },
                         },
-                        "400": {"description": "Not JSON, or malformed", **problem_response},
+                        "400": {
+                            "description": "Not JSON, malformed, or an unknown language",
+                            **problem_response,
+                        },
                         "413": {"description": "Body too large", **problem_response},
                         "422": {
                             "description": "Unknown question or answer, or wrong types",
@@ -229,7 +259,7 @@ def openapi_document(ruleset: Ruleset) -> dict[str, Any]:
                 },
                 "Result": {
                     "type": "object",
-                    "required": ["outcome", "reasons", "ruleset"],
+                    "required": ["outcome", "reasons", "ruleset", "language"],
                     "additionalProperties": False,
                     "properties": {
                         "outcome": {
@@ -254,13 +284,20 @@ def openapi_document(ruleset: Ruleset) -> dict[str, Any]:
                             },
                         },
                         "ruleset": {"$ref": "#/components/schemas/Ruleset"},
+                        "language": {"$ref": "#/components/schemas/Language"},
                     },
+                },
+                "Language": {
+                    "description": "The language of the texts, as a BCP 47 tag",
+                    "type": "string",
+                    "enum": tags,
                 },
                 "Questionnaire": {
                     "type": "object",
-                    "required": ["ruleset", "questions", "outcomes"],
+                    "required": ["ruleset", "language", "questions", "outcomes"],
                     "properties": {
                         "ruleset": {"$ref": "#/components/schemas/Ruleset"},
+                        "language": {"$ref": "#/components/schemas/Language"},
                         "questions": {
                             "type": "array",
                             "items": {

@@ -113,7 +113,8 @@ def report(rules: Path | None, fmt: str | None, output: Path | None) -> None:
 
     It holds the ruleset's id, version, sha256 and review status, every
     question, every rule in plain words with its reason and source, the
-    outcome texts, the cases, and the verification summary. Exits 1 when
+    outcome texts, the cases, the verification summary, and each
+    translation's review status with its texts beside the originals. Exits 1 when
     verification has findings (the report still lists them).
     """
     from screener.report import render
@@ -123,7 +124,11 @@ def report(rules: Path | None, fmt: str | None, output: Path | None) -> None:
     result = verify.verify(ruleset)
     seconds = time.perf_counter() - started
     chosen = fmt or ("md" if output is not None and output.suffix.lower() == ".md" else "html")
-    text = render(ruleset, result, fmt=chosen, seconds=seconds)
+    try:
+        extra = from_environ(os.environ).get("TRANSLATIONS", [])
+    except ConfigError as e:
+        _fail(str(e))
+    text = render(ruleset, result, fmt=chosen, seconds=seconds, translation_directories=extra)
     if output is None:
         click.echo(text, nl=False)
     else:

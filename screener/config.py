@@ -51,6 +51,10 @@ def _key_list(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def _path_list(value: str) -> list[str]:
+    return [part for part in value.split(":") if part]
+
+
 def _origins(value: str) -> list[str]:
     """Origins as browsers write them: lower case, no default port, nothing else."""
     origins = []
@@ -145,6 +149,21 @@ SETTINGS = (
         _origins,
         "Comma-separated origins allowed to embed Screener in an iframe and call the API "
         "from the browser, such as https://www.example.org.",
+    ),
+    Setting(
+        "LANGUAGES",
+        [],
+        _key_list,
+        "Comma-separated languages to offer, such as es,en; the first is the default when the "
+        "browser asks for none of them. Default: every language whose catalog is complete, "
+        "with the rules file's own language first.",
+    ),
+    Setting(
+        "TRANSLATIONS",
+        [],
+        _path_list,
+        "Colon-separated directories of extra gettext catalogs (translations of your own "
+        "rules file, say), read after Screener's own. See docs/translating.md.",
     ),
     Setting("BRAND_NAME", "Screener", _text, "Name shown in the header of every page."),
     Setting(

@@ -141,6 +141,7 @@ def result_json(ruleset: Ruleset, result: Result) -> dict[str, Any]:
         },
         "reasons": [{"rule": r.rule, "outcome": r.outcome, "text": r.text} for r in result.reasons],
         "ruleset": {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256},
+        "language": ruleset.language.replace("_", "-"),
     }
 
 

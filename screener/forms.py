@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.lists import format_list
+from flask_babel import get_locale, gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, RadioField
@@ -19,16 +21,20 @@ from screener.ruleset import Question
 
 
 def choose_message(question: Question) -> str:
-    """The error for a missing or unknown answer, such as 'Select yes, no or not sure'."""
-    labels = [o.label.lower() for o in question.options]
-    listed = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} or {labels[-1]}"
-    return f"Select {listed}"
+    """The error for a missing or unknown answer, such as 'Select yes, no or not sure'.
+
+    The answers are listed the way the page's language lists alternatives.
+    """
+    labels = [o.label[:1].lower() + o.label[1:] for o in question.options]
+    listed = format_list(labels, style="or", locale=get_locale())
+    message: str = gettext("Select %(answers)s", answers=listed)
+    return message
 
 
 class AnswerField(RadioField):
     """Radios that accept only the question's own options, with the question's message."""
 
-    message = "Select an answer"
+    message = lazy_gettext("Select an answer")
 
     def pre_validate(self, form: BaseForm) -> None:
         """Reject a value the question does not offer (a missing one is InputRequired's)."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import jinja2
 
 from screener import engine
+from screener.catalogs import catalog_directories, found_codes, load_catalog
 from screener.resources import data_dir
 from screener.ruleset import AllOf, AnswerIn, AnyOf, Condition, Not, Ruleset
 from screener.verify import Verification, summary
@@ -37,8 +38,49 @@ def describe(cond: Condition, ruleset: Ruleset, *, nested: bool = False) -> str:
     raise TypeError(f"unknown condition {cond!r}")
 
 
+STATUS_WORDS = {
+    "approved": "Approved by a clinical reviewer",
+    "in-review": "In clinical review, not yet approved",
+    "draft": "Draft: not reviewed by a clinician",
+    "not recorded": "Not reviewed by a clinician: the rules file has no entry for it",
+}
+
+
+def translations(ruleset: Ruleset, extra_directories: list[str] | None = None) -> list[Any]:
+    """Each translation of the rules' texts: its review status, coverage and every text.
+
+    A language counts if the rules file names it or a catalog for it exists. The texts
+    are listed side by side with the originals, so a reviewer who reads both languages
+    can check every one.
+    """
+    directories = catalog_directories(extra_directories or [])
+    texts = list({t.text: t for t in reversed(list(ruleset.texts()))}.values())[::-1]
+    found = []
+    for code in sorted((found_codes(directories) | set(ruleset.translations)) - {ruleset.language}):
+        catalog = load_catalog(directories, code)
+        known = catalog._catalog  # gettext's table of every translated message
+        pairs = [(t, known.get(t.text)) for t in texts]
+        entry = ruleset.translations.get(code)
+        status = entry.status if entry else "not recorded"
+        found.append(
+            {
+                "code": code,
+                "entry": entry,
+                "status": STATUS_WORDS[status],
+                "translated": sum(1 for _, tr in pairs if tr),
+                "total": len(pairs),
+                "pairs": pairs,
+            }
+        )
+    return found
+
+
 def _context(
-    ruleset: Ruleset, verification: Verification, seconds: float, now: datetime
+    ruleset: Ruleset,
+    verification: Verification,
+    seconds: float,
+    now: datetime,
+    translation_directories: Sequence[str],
 ) -> dict[str, Any]:
     outcomes = ruleset.outcome_by_id
     cases = []
@@ -75,6 +117,7 @@ def _context(
             for r in ruleset.rules
         ],
         "cases": cases,
+        "translations": translations(ruleset, list(translation_directories)),
         "name": lambda qid: question_name(ruleset, qid),
     }
 
@@ -87,6 +130,7 @@ def render(
     seconds: float = 0.0,
     now: datetime | None = None,
     extra: Mapping[str, Any] | None = None,
+    translation_directories: Sequence[str] = (),
 ) -> str:
     """The report as one self-contained HTML page, or as Markdown."""
     if fmt not in FORMATS:
@@ -99,5 +143,6 @@ def render(
         undefined=jinja2.StrictUndefined,
     )
     env.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
-    context = _context(ruleset, verification, seconds, now or datetime.now().astimezone())
+    when = now or datetime.now().astimezone()
+    context = _context(ruleset, verification, seconds, when, translation_directories)
     return env.get_template(f"report.{fmt}").render(**context, **(extra or {}))

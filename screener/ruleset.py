@@ -10,7 +10,7 @@ import difflib
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import jsonschema
@@ -254,6 +254,27 @@ class Review:
     notes: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """Who translated a ruleset's texts into a language, and their clinical review."""
+
+    language: str
+    status: str
+    translator: str | None
+    reviewer: str | None
+    date: str | None
+    notes: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """One text of a ruleset that people read, where it is, and what it is for."""
+
+    text: str
+    line: int
+    role: str
+
+
 @dataclass(frozen=True)
 class Ruleset:
     """A checked rules file; build it with :func:`parse`."""
@@ -269,6 +290,8 @@ class Ruleset:
     cases: tuple[Case, ...]
     sha256: str
     filename: str
+    language: str = "en"
+    translations: Mapping[str, Translation] = field(default_factory=dict)
     question_by_id: Mapping[str, Question] = field(init=False, repr=False, compare=False)
     outcome_by_id: Mapping[str, Outcome] = field(init=False, repr=False, compare=False)
     lowest: Outcome = field(init=False, repr=False, compare=False)
@@ -288,6 +311,65 @@ class Ruleset:
     def short_hash(self) -> str:
         """The first 12 hex digits of the file's sha256, enough to tell versions apart."""
         return self.sha256[:12]
+
+    def texts(self) -> Iterator[Text]:
+        """Every text shown to people, in file order: what translators translate.
+
+        Source quotes, notes, case notes and the review block are for authors and
+        reviewers, and stay in the rules file's own language.
+        """
+        yield Text(self.title, 1, "title")
+        for q in self.questions:
+            yield Text(q.text, q.line, f"{q.id}: question")
+            if q.hint:
+                yield Text(q.hint, q.line, f"{q.id}: hint")
+            for option in q.options:
+                yield Text(option.label, q.line, f"{q.id}: answer {option.value!r}")
+        for o in self.outcomes:
+            yield Text(o.title, o.line, f"{o.id}: outcome title")
+            yield Text(o.body, o.line, f"{o.id}: outcome text")
+            if o.next_steps_title:
+                yield Text(o.next_steps_title, o.line, f"{o.id}: heading of the next steps")
+            for n, step in enumerate(o.next_steps, 1):
+                yield Text(step, o.line, f"{o.id}: next step {n}")
+        for r in self.rules:
+            yield Text(r.reason, r.line, f"{r.id}: reason")
+
+    def translated(self, language: str, translate: Callable[[str], str]) -> Ruleset:
+        """The same ruleset with every text in :meth:`texts` passed through ``translate``.
+
+        Ids, answer values, conditions and the hash are unchanged, so every answer
+        gives the same outcome in every language.
+        """
+        t = translate
+        questions = tuple(
+            replace(
+                q,
+                text=t(q.text),
+                hint=t(q.hint) if q.hint else None,
+                options=tuple(Option(o.value, t(o.label)) for o in q.options),
+            )
+            for q in self.questions
+        )
+        outcomes = tuple(
+            replace(
+                o,
+                title=t(o.title),
+                body=t(o.body),
+                next_steps_title=t(o.next_steps_title) if o.next_steps_title else None,
+                next_steps=tuple(t(step) for step in o.next_steps),
+            )
+            for o in self.outcomes
+        )
+        rules = tuple(replace(r, reason=t(r.reason)) for r in self.rules)
+        return replace(
+            self,
+            title=t(self.title),
+            questions=questions,
+            outcomes=outcomes,
+            rules=rules,
+            language=language,
+        )
 
 
 # --------------------------------------------------------------------------- YAML with lines
@@ -516,6 +598,13 @@ class _Checker:
 
         for section in ("questions", "outcomes", "rules", "cases"):
             self._unique_ids(section)
+
+        source = data.get("language", "en")
+        if isinstance(data.get("translations"), dict) and source in data["translations"]:
+            self.add(
+                ("translations", source),
+                f"{source!r} is the language the file is written in, not a translation",
+            )
 
         options: dict[str, tuple[str, ...]] = {}
         position: dict[str, int] = {}
@@ -858,6 +947,17 @@ def _build(data: Mapping[str, Any], lines: Mapping[Path, int], sha: str, filenam
         if raw_review
         else None
     )
+    translations = {
+        language: Translation(
+            language,
+            raw["status"],
+            raw.get("translator"),
+            raw.get("reviewer"),
+            raw.get("date"),
+            raw.get("notes"),
+        )
+        for language, raw in (data.get("translations") or {}).items()
+    }
     return Ruleset(
         id=data["id"],
         version=data["version"],
@@ -870,6 +970,8 @@ def _build(data: Mapping[str, Any], lines: Mapping[Path, int], sha: str, filenam
         cases=cases,
         sha256=sha,
         filename=filename,
+        language=data.get("language", "en"),
+        translations=translations,
     )
 
 

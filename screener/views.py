@@ -26,7 +26,7 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from screener import api, engine
+from screener import api, engine, i18n
 from screener.forms import question_form
 from screener.ruleset import Question
 from screener.screening import screening
@@ -34,6 +34,12 @@ from screener.state import TokenError
 
 bp = Blueprint("screening", __name__)
 log = logging.getLogger("screener")
+
+
+@bp.url_value_preprocessor
+def _language_in_address(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Pages under /<lang>/ are in that language, and so are the pages they lead to."""
+    i18n.choose(values.pop("lang", None) if values else None)
 
 
 class ExpiredAnswers(HTTPException):
@@ -52,14 +58,14 @@ def _answers() -> dict[str, str]:
         answers = screening().tokens.open(request.form.get("token", ""))
     except TokenError:
         raise ExpiredAnswers() from None
-    if engine.answer_problems(screening().ruleset, answers):
+    if engine.answer_problems(i18n.rules(), answers):
         raise ExpiredAnswers()
-    return engine.relevant_answers(screening().ruleset, answers)
+    return engine.relevant_answers(i18n.rules(), answers)
 
 
 def _posted_question(answers: dict[str, str]) -> Question:
     """The question named in the form, which must be asked with these answers."""
-    ruleset = screening().ruleset
+    ruleset = i18n.rules()
     question = ruleset.question_by_id.get(request.form.get("question", ""))
     if question is None or not engine.is_asked(question, answers):
         _bad_request()
@@ -81,7 +87,7 @@ def _question_page(
     review: bool = False,
     form: Any = None,
 ) -> str:
-    ruleset = screening().ruleset
+    ruleset = i18n.rules()
     if form is None:
         form = question_form(
             question, answer=answers.get(question.id), review="1" if review else ""
@@ -94,18 +100,19 @@ def _question_page(
         token=_seal(answers),
         number=asked.index(question) + 1,
         review=review,
+        step="question",
     )
 
 
 def _check_page(answers: dict[str, str]) -> str:
-    ruleset = screening().ruleset
+    ruleset = i18n.rules()
     rows = [(q, q.label(answers[q.id])) for q in engine.asked_questions(ruleset, answers)]
-    return render_template("check.html", rows=rows, token=_seal(answers))
+    return render_template("check.html", rows=rows, token=_seal(answers), step="check")
 
 
 def _after(answers: dict[str, str], current: Question | None, *, review: bool) -> str:
     """The page after ``current``: the next question in order, or the check page when done."""
-    ruleset = screening().ruleset
+    ruleset = i18n.rules()
     pending = engine.next_question(ruleset, answers)
     if review or pending is None:
         return _question_page(pending, answers, review=True) if pending else _check_page(answers)
@@ -124,7 +131,7 @@ def _after(answers: dict[str, str], current: Question | None, *, review: bool) -
 @bp.get("/")
 def start() -> str:
     """The start page: what this is, what it is not, privacy, emergencies."""
-    return render_template("start.html", token=None)
+    return _start_page(None)
 
 
 @bp.post("/start")
@@ -143,9 +150,7 @@ def answer() -> str:
     form = question_form(question, formdata=request.form)
     if not form.validate():
         return _question_page(question, answers, review=review, form=form)
-    answers = engine.relevant_answers(
-        screening().ruleset, {**answers, question.id: form.answer.data}
-    )
+    answers = engine.relevant_answers(i18n.rules(), {**answers, question.id: form.answer.data})
     return _after(answers, question, review=review)
 
 
@@ -159,10 +164,16 @@ def back() -> str:
     current = request.form.get("question") or None
     if current is not None:
         current = _posted_question(answers).id
-    previous = engine.previous_question(screening().ruleset, answers, current)
+    previous = engine.previous_question(i18n.rules(), answers, current)
     if previous is None:
-        return render_template("start.html", token=_seal(answers))
+        return _start_page(answers)
     return _question_page(previous, answers)
+
+
+def _start_page(answers: dict[str, str] | None) -> str:
+    """The start page; with answers in hand when the person came back to it."""
+    token = _seal(answers) if answers is not None else None
+    return render_template("start.html", token=token, step="start")
 
 
 @bp.post("/change")
@@ -181,8 +192,11 @@ def check() -> str:
 @bp.post("/result")
 def result() -> str:
     """The outcome, its reasons and next steps, once every asked question is answered."""
-    answers = _answers()
-    ruleset = screening().ruleset
+    return _result_page(_answers())
+
+
+def _result_page(answers: dict[str, str]) -> str:
+    ruleset = i18n.rules()
     if engine.next_question(ruleset, answers) is not None:
         return _after(answers, None, review=True)
     outcome = engine.evaluate(ruleset, answers)
@@ -192,7 +206,21 @@ def result() -> str:
         result=outcome,
         answered=[(q, q.label(answers[q.id])) for q in engine.asked_questions(ruleset, answers)],
         screened_at=screening().now(),
+        step="result",
     )
+
+
+@bp.post("/show")
+def show() -> str:
+    """The page the person is on, again: what the language switch posts to."""
+    answers = _answers()
+    step = request.form.get("step")
+    if step == "start":
+        return _start_page(answers)
+    if step == "question":
+        review = request.form.get("review") == "1"
+        return _question_page(_posted_question(answers), answers, review=review)
+    return _after(answers, None, review=True)
 
 
 @bp.post("/renew")
@@ -204,8 +232,11 @@ def renew() -> Response:
 
 @bp.get("/finish")
 def finish() -> WerkzeugResponse:
-    """Leave nothing behind: clear the site's data in this browser and go to the start."""
-    response = redirect(url_for(".start"), code=303)
+    """Leave nothing behind: clear the site's data in this browser and go to the start.
+
+    The start page is the default one: the next person may not read the last one's language.
+    """
+    response = redirect(url_for(f"{'embed' if is_embed() else 'screening'}.start"), code=303)
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
 
@@ -246,6 +277,9 @@ def _headers(response: Response) -> Response:
     headers = response.headers
     if request.endpoint not in ("static", "assets.asset", "embed_loader"):
         headers["Cache-Control"] = "no-store"
+        headers.setdefault("Content-Language", i18n.current().tag)
+        if i18n.chosen() is None:
+            headers.add("Vary", "Accept-Language")
     # Only the embed pages may be framed, and only by the allow-list.
     ancestors = "'none'"
     if is_embed() and current_app.config["EMBED_ORIGINS"]:
@@ -307,9 +341,14 @@ def embed_host() -> str | None:
     return host if host in current_app.config["EMBED_ORIGINS"] else None
 
 
-def flow(name: str, **values: Any) -> str:
-    """The address of a step of the flow: the embed one on embed pages."""
-    return url_for(f"{'embed' if is_embed() else 'screening'}.{name}", **values)
+def flow(name: str, language: i18n.Language | None = None, **values: Any) -> str:
+    """The address of a step of the flow: the embed one on embed pages, and in the
+    language chosen in the address (or ``language``) when there is one."""
+    blueprint = "embed" if is_embed() else "screening"
+    language = language or i18n.chosen()
+    if language is None or name == "finish":  # finishing leads to the default start page
+        return url_for(f"{blueprint}.{name}", **values)
+    return url_for(f"{blueprint}_in.{name}", lang=language.tag, **values)
 
 
 def embed_loader() -> Response:
@@ -324,6 +363,8 @@ def init_app(app: Flask) -> None:
     """Attach the pages (also under /embed), the cross-site guard, headers and error pages."""
     app.register_blueprint(bp)
     app.register_blueprint(bp, name="embed", url_prefix="/embed")
+    app.register_blueprint(bp, name="screening_in", url_prefix="/<language:lang>")
+    app.register_blueprint(bp, name="embed_in", url_prefix="/embed/<language:lang>")
     app.add_url_rule("/embed.js", "embed_loader", embed_loader)
     app.before_request(_reject_cross_site)
     app.after_request(_headers)
@@ -332,9 +373,10 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        s = screening()
         return {
-            "ruleset": s.ruleset,
+            "ruleset": i18n.rules(),
+            "language": i18n.current(),
+            "languages": i18n.languages().offered,
             "emergency_number": app.config["EMERGENCY_NUMBER"],
             "embed": is_embed(),
             "embed_host": embed_host(),

@@ -55,12 +55,16 @@ def rules_file(tmp_path: Path) -> Callable[[str], Path]:
     return write
 
 
-def check_page(response: TestResponse) -> BeautifulSoup:
+def check_page(
+    response: TestResponse, lang: str = "en-GB", direction: str = "ltr"
+) -> BeautifulSoup:
     """Parse a page and check what every page must have: lang, a title, one h1, unique ids."""
     assert response.mimetype == "text/html"
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     html = soup.find("html")
-    assert isinstance(html, Tag) and html.get("lang") == "en"
+    assert isinstance(html, Tag)
+    assert (html.get("lang"), html.get("dir")) == (lang, direction)
+    assert response.headers["Content-Language"] == lang
     assert soup.title and soup.title.get_text(strip=True)
     assert len(soup.find_all("h1")) == 1, "every page has exactly one h1"
     ids = [t["id"] for t in soup.find_all(id=True)]
@@ -75,15 +79,42 @@ def check_page(response: TestResponse) -> BeautifulSoup:
 class Browser:
     """Follows the forms on each page, as a person with JavaScript switched off would."""
 
-    def __init__(self, client: FlaskClient) -> None:
+    def __init__(self, client: FlaskClient, lang: str = "en-GB", direction: str = "ltr") -> None:
         self.client = client
+        self.lang = lang
+        self.direction = direction
         self.response: TestResponse | None = None
         self.soup: BeautifulSoup | None = None
 
     def _load(self, response: TestResponse) -> Browser:
         self.response = response
-        self.soup = check_page(response)
+        self.soup = check_page(response, self.lang, self.direction)
         return self
+
+    def submit(self, action: str, data: dict[str, str] | None = None) -> Browser:
+        """Send the form whose address ends with ``action``, with its hidden fields and ``data``.
+
+        Unlike :meth:`press` it needs no button text, so it works in any language.
+        """
+        assert self.soup is not None
+        forms = [f for f in self.soup.find_all("form") if str(f.get("action")).endswith(action)]
+        assert forms, f"no form sending to {action!r} on {self.h1!r}"
+        fields = {
+            str(i["name"]): str(i.get("value", ""))
+            for i in forms[-1].find_all("input", type="hidden")
+        }
+        return self._load(
+            self.client.post(str(forms[-1]["action"]), data={**fields, **(data or {})})
+        )
+
+    def answer_values(self, answers: dict[str, str], default: str = "no") -> Browser:
+        """Answer questions until the check page, by answer value: from ``answers``, else ``default``."""
+        for _ in range(100):
+            qid = self.question_id()
+            if qid is None:
+                return self
+            self.submit("/answer", {"answer": answers.get(qid, default)})
+        raise AssertionError("the questions never ended")
 
     def get(self, path: str) -> Browser:
         """Open a page by its address."""

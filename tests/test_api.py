@@ -59,7 +59,7 @@ def test_evaluate_matches_the_command_line_shape(
     response = api.post("/api/v1/evaluate", json={"answers": answers})
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"outcome", "reasons", "ruleset"}
+    assert set(body) == {"outcome", "reasons", "ruleset", "language"}
     assert body["outcome"]["id"] == outcome
     assert body["ruleset"] == {
         "id": RULESET.id,

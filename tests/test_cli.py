@@ -24,7 +24,7 @@ def test_check_default_rules(runner: CliRunner, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.delenv("SCREENER_RULES", raising=False)
     result = runner.invoke(main, ["check"])
     assert result.exit_code == 0, result.output
-    assert "prostate-massage.yaml: prostate_massage 1.0.0 (" in result.output
+    assert "prostate-massage.yaml: prostate_massage 1.1.0 (" in result.output
     assert "26 cases pass" in result.output
 
 
@@ -83,7 +83,8 @@ def test_evaluate_from_stdin(runner: CliRunner) -> None:
     assert json.loads(result.output) == {
         "outcome": {"id": "info", "severity": 1, "title": "General safety information"},
         "reasons": [],
-        "ruleset": {"id": "prostate_massage", "version": "1.0.0", "sha256": ruleset.sha256},
+        "ruleset": {"id": "prostate_massage", "version": "1.1.0", "sha256": ruleset.sha256},
+        "language": "en-GB",
     }
 
 

@@ -68,7 +68,7 @@ def test_result_carries_only_the_outcome_tier_for_the_host(client: FlaskClient) 
     assert {k: v for k, v in outcome.attrs.items() if k.startswith("data-")} == {
         "data-screener-outcome": "clinician",
         "data-screener-severity": "2",
-        "data-screener-version": "1.0.0",
+        "data-screener-version": "1.1.0",
     }
     again = browser.soup.find("a", string="Start again")
     assert again["href"] == "/embed/?host=https://health.example.org"

@@ -125,6 +125,7 @@ def test_result_json_shape(rules: Ruleset) -> None:
         "outcome": {"id": "see", "severity": 2, "title": "See someone"},
         "reasons": [{"rule": "pain", "outcome": "see", "text": "Pain."}],
         "ruleset": {"id": "engine_test", "version": "1.0", "sha256": rules.sha256},
+        "language": "en",
     }
 
 

@@ -115,3 +115,53 @@ def test_markdown_table_cells_escape_pipes(rules_file: Callable[[str], Path]) ->
     row = next(line for line in result.stdout.splitlines() if "Question A" in line)
     assert "Question A \\| or B?" in row
     assert row.count(" | ") == 4, "five cells: the pipe in the text does not add one"
+
+
+def test_report_shows_each_translation_and_its_review(
+    html: BeautifulSoup, ruleset: Ruleset, tmp_path: Path
+) -> None:
+    text = html.get_text(" ", strip=True)
+    assert "Translations" in text
+    status = html.find("h2", string="Translations")
+    assert status is not None
+    row = status.find_next("table").select("tbody tr")
+    assert [r.select_one("td").get_text(strip=True) for r in row] == ["es"]
+    cells = [c.get_text(" ", strip=True) for c in row[0].select("td")]
+    assert cells[1].startswith("Draft: not reviewed by a clinician")
+    assert cells[2:] == [
+        "Screener team",
+        "nobody yet",
+        f"{len({t.text for t in ruleset.texts()})} of {len({t.text for t in ruleset.texts()})}",
+    ]
+    side = html.find("td", string=ruleset.question_by_id["fever"].text)
+    assert side is not None
+    spanish = side.find_next_sibling("td")
+    assert spanish is not None and spanish["lang"] == "es"
+    assert (
+        spanish.get_text()
+        == "¿Tiene fiebre o escalofríos en este momento, o siente calor y temblores?"
+    )
+    assert "Clinical reviewer of the es translation" in text
+
+
+def test_report_marks_an_untranslated_text(tmp_path: Path) -> None:
+    from screener.resources import default_rules_path
+
+    changed = (
+        default_rules_path()
+        .read_text("utf-8")
+        .replace(
+            "text: Do you also feel very unwell right now?",
+            "text: Do you also feel very unwell at the moment?",
+        )
+    )
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(changed, "utf-8")
+    ruleset = parse(changed, filename=str(rules), schema=schema())
+    md = render(ruleset, verify(ruleset), fmt="md")
+    assert (
+        "| fever_very_unwell: question | Do you also feel very unwell at the moment? | **not translated** |"
+        in md
+    )
+    total = len({t.text for t in ruleset.texts()})
+    assert f"| {total - 1} of {total} |" in md

@@ -469,7 +469,7 @@ def test_pages_say_when_the_rules_are_not_signed_off(browser: Browser, ruleset: 
     browser.get("/")
     assert "have not yet been signed off by a clinical reviewer" in browser.text
     start(browser).answer_all({}).press("See my result")
-    assert "(not yet signed off by a clinical reviewer)" in browser.text
+    assert "These rules have not yet been signed off by a clinical reviewer." in browser.text
 
 
 def test_approved_rules_carry_no_draft_notice(rules_file, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -1,6 +1,6 @@
 /* Screener's embed loader. On a host page:
  *
- *   <div data-screener data-title="Prostate massage safety questions"></div>
+ *   <div data-screener data-title="Prostate massage safety questions" data-lang="es"></div>
  *   <script src="https://screener.example.org/embed.js" defer></script>
  *
  * puts Screener in an iframe, keeps the iframe as tall as its content, and
@@ -19,7 +19,10 @@
   function mount(host) {
     if (host.querySelector("iframe[data-screener-frame]")) return;
     var frame = document.createElement("iframe");
-    frame.src = origin + "/embed/?host=" + encodeURIComponent(location.origin);
+    /* data-lang="es" fixes the language; without it the reader's browser picks one. */
+    var lang = host.getAttribute("data-lang") || "";
+    lang = /^[A-Za-z]{2,3}(-[A-Za-z]{2})?$/.test(lang) ? lang + "/" : "";
+    frame.src = origin + "/embed/" + lang + "?host=" + encodeURIComponent(location.origin);
     frame.title = host.getAttribute("data-title") || "Health screening questions";
     frame.setAttribute("data-screener-frame", "");
     frame.style.cssText = "display:block;width:100%;height:40rem;border:0";

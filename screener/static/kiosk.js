@@ -145,6 +145,9 @@
     var next = new DOMParser().parseFromString(html, "text/html");
     stopTimers();
     document.title = next.title;
+    /* The page may be in another language now: say so to the browser and screen readers. */
+    root.setAttribute("lang", next.documentElement.getAttribute("lang") || "");
+    root.setAttribute("dir", next.documentElement.getAttribute("dir") || "ltr");
     document.body.replaceWith(document.adoptNode(next.body));
     history.replaceState(null, "", "/");
     var focus = document.querySelector("[autofocus], [data-kiosk-focus], main h1");

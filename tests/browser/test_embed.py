@@ -26,7 +26,10 @@ class HostSite:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                body = HOST_PAGE.replace("http://127.0.0.1:8000", site.screener).encode()
+                page = HOST_PAGE.replace("http://127.0.0.1:8000", site.screener)
+                if self.path == "/es":  # the same page, with the language fixed
+                    page = page.replace("data-screener ", 'data-screener data-lang="es" ', 1)
+                body = page.encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.end_headers()
@@ -121,7 +124,7 @@ def test_whole_flow_inside_another_site(
         page.wait_for_function("window.screenerEvents.length > 0")
         events = page.evaluate("window.screenerEvents")
         severity = {"info": 1, "clinician": 2, "urgent": 3}[outcome]
-        assert events == [{"outcome": outcome, "severity": severity, "version": "1.0.0"}]
+        assert events == [{"outcome": outcome, "severity": severity, "version": "1.1.0"}]
         page.wait_for_function(
             "h => Math.abs(document.querySelector('iframe[data-screener-frame]')"
             ".getBoundingClientRect().height - h) > 1",
@@ -173,5 +176,26 @@ def test_messages_from_elsewhere_are_ignored(
         page.wait_for_timeout(300)
         assert page.evaluate("window.screenerEvents") == []
         assert frame_height(page) == height
+    finally:
+        context.close()
+
+
+def test_the_host_page_can_fix_the_language(
+    blocking: Browser, sites: tuple[HostSite, HostSite, LiveServer]
+) -> None:
+    allowed, _, screener = sites
+    context = blocking.new_context(locale="en-GB")
+    try:
+        page = context.new_page()
+        page.goto(allowed.origin + "/es")
+        frame = screener_frame(page, screener.url)
+        assert frame.url.startswith(screener.url + "/embed/es/?host=")
+        assert frame.locator("html").get_attribute("lang") == "es"
+        frame.locator("form[action$='/start'] button").click()
+        frame.wait_for_selector("form[action='/embed/es/answer']")
+        assert frame.locator(".caption").inner_text() == "Pregunta 1"
+        page.goto(allowed.origin + "/")  # without data-lang, the browser's language
+        frame = screener_frame(page, screener.url)
+        assert frame.locator("html").get_attribute("lang") == "en-GB"
     finally:
         context.close()

@@ -9,7 +9,8 @@ from tests.browser.test_pages import h1, question_id
 
 # The focused element's outline or box-shadow, compared with the same element unfocused:
 # an indicator is an outline at least 2px wide in a colour with 3:1 contrast against
-# the page, or a box-shadow, that is there only while the element has focus.
+# the background it is drawn on (the page, or the header's colour), or a box-shadow,
+# that is there only while the element has focus.
 FOCUS_STYLE = """() => {
   const el = document.activeElement;
   if (!el || el === document.body) return null;
@@ -26,7 +27,13 @@ FOCUS_STYLE = """() => {
     .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
   const parts = rgb(focused.colour);
   const opaque = parts.length < 4 || parts[3] > 0.9;
-  const page = rgb(getComputedStyle(document.body).backgroundColor);
+  // What the outline is drawn against: the nearest background that is not transparent.
+  let behind = el.parentElement, page = [255, 255, 255];
+  while (behind) {
+    const colour = rgb(getComputedStyle(behind).backgroundColor);
+    if (colour.length && (colour.length < 4 || colour[3] > 0.9)) { page = colour; break; }
+    behind = behind.parentElement;
+  }
   const [hi, lo] = [lum(parts), lum(page)].sort((a, b) => b - a);
   const outline = focused.style !== 'none' && focused.width >= 2 && opaque
     && (hi + 0.05) / (lo + 0.05) >= 3

@@ -48,7 +48,7 @@ def expire(page: Page) -> None:
 def test_semantics(watched: Watched, live: LiveServer) -> None:
     page = watched.page
     for name in tour(watched, live.url):
-        assert page.locator("html").get_attribute("lang") == "en", name
+        assert page.locator("html").get_attribute("lang") == "en-GB", name
         assert page.locator("h1").count() == 1, name
         ids = page.eval_on_selector_all("[id]", "els => els.map(e => e.id)")
         assert len(ids) == len(set(ids)), (name, ids)

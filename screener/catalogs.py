@@ -1,0 +1,62 @@
+"""Screener's gettext catalogs on disk: finding, loading and measuring them (no Flask).
+
+``screener.i18n`` uses these to decide which languages a server offers, and
+``screener report`` to show each translation's coverage and review status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+from screener.resources import data_dir
+
+DOMAIN = "messages"
+
+
+def catalog_directories(extra: Sequence[str]) -> list[Path]:
+    """Screener's own catalogs, then any configured ones (which win where both translate)."""
+    return [data_dir("translations"), *(Path(d) for d in extra)]
+
+
+def load_catalog(directories: Iterable[Path], code: str) -> Translations:
+    """The compiled catalogs for ``code`` in every directory, merged in order."""
+    merged = Translations(domain=DOMAIN)
+    for directory in directories:
+        found = Translations.load(str(directory), [code], DOMAIN)
+        if isinstance(found, Translations):  # else there is no catalog for code there
+            merged.merge(found)
+    return merged
+
+
+Message = str | tuple[str, int]  # an id, or a plural id and the form's index, as in gettext
+
+
+def interface_messages() -> set[Message]:
+    """The interface's messages (the template and code strings, not rules texts)."""
+    with open(data_dir("translations") / f"{DOMAIN}.pot", "rb") as pot:
+        template = read_po(pot)
+    return {
+        (str(message.id[0]), 0) if message.pluralizable else str(message.id)
+        for message in template
+        if message.id
+        and not all(Path(path).parts[:1] == ("rules",) for path, _ in message.locations)
+    }
+
+
+def untranslated(catalog: Translations, messages: Iterable[Message]) -> list[str]:
+    """The messages the catalog has no translation for."""
+    known = catalog._catalog  # gettext's table of every translated message
+    return [m if isinstance(m, str) else m[0] for m in messages if not known.get(m)]
+
+
+def found_codes(directories: Iterable[Path]) -> set[str]:
+    return {
+        mo.parent.parent.name
+        for directory in directories
+        if directory.is_dir()
+        for mo in directory.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")
+    }

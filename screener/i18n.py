@@ -1,0 +1,212 @@
+"""Languages: which Screener offers, which one each request gets, and the rules in it.
+
+A language is offered when its gettext catalog translates every message of
+the interface and every text of the loaded rules file: a person never sees a
+page that is half in one language and half in another, nor a question in a
+language its answers are not in. The choice comes from the address
+(``/es/...``, kept through the whole flow because every form posts to an
+address with the same prefix), or for the API from ``?lang=``; otherwise from
+the browser's ``Accept-Language``; otherwise the default (English, unless
+``SCREENER_LANGUAGES`` says otherwise). No cookie is ever set.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from flask import Flask, current_app, g, request
+from flask_babel import Babel
+from werkzeug.routing import BaseConverter
+
+from screener.catalogs import (
+    Message,
+    catalog_directories,
+    found_codes,
+    interface_messages,
+    load_catalog,
+    untranslated,
+)
+from screener.config import ConfigError
+from screener.ruleset import Ruleset
+
+log = logging.getLogger("screener")
+
+
+@dataclass(frozen=True)
+class Language:
+    """A language people can choose, with its rules texts."""
+
+    code: str  # gettext locale name, as in the catalogs' directories: "es", "pt_BR"
+    tag: str  # BCP 47, as in lang="..." and in addresses: "es", "pt-BR"
+    name: str  # its own name for itself: "Español"
+    direction: str  # "ltr" or "rtl"
+    ruleset: Ruleset  # the rules with their texts in this language
+    review: str  # "source" for the rules file's own language, else the translation's status
+
+
+@dataclass(frozen=True)
+class Languages:
+    """The languages an app offers, in the order they are listed; the first is the default."""
+
+    offered: tuple[Language, ...]
+
+    @property
+    def default(self) -> Language:
+        """The language used when neither the address nor the browser picks one."""
+        return self.offered[0]
+
+    def by_tag(self, tag: str) -> Language | None:
+        """The offered language with this tag (any case), if there is one."""
+        for language in self.offered:
+            if language.tag.lower() == tag.lower():
+                return language
+        return None
+
+
+def _language(code: str, ruleset: Ruleset, review: str) -> Language:
+    locale = Locale.parse(code)
+    name = locale.get_language_name(locale) or code
+    return Language(
+        code=code,
+        tag=code.replace("_", "-"),
+        name=name[:1].upper() + name[1:],
+        direction=locale.text_direction,
+        ruleset=ruleset,
+        review=review,
+    )
+
+
+def load_languages(
+    ruleset: Ruleset, directories: Sequence[Path], wanted: Sequence[str]
+) -> Languages:
+    """Every language whose catalogs are complete for this interface and these rules.
+
+    ``wanted`` (``SCREENER_LANGUAGES``) picks and orders them; a wanted language
+    that is missing or incomplete is a configuration error, and one that is merely
+    found incomplete is left out with a warning.
+    """
+    source = ruleset.language
+    needed: set[Message] = interface_messages() | {t.text for t in ruleset.texts()}
+    complete: dict[str, Language] = {source: _language(source, ruleset, "source")}
+    problems: dict[str, str] = {}
+    for code in sorted(found_codes(directories) - {source}):
+        try:
+            Locale.parse(code)
+        except (UnknownLocaleError, ValueError):
+            problems[code] = "is not a locale Babel knows"
+            continue
+        catalog = load_catalog(directories, code)
+        missing = untranslated(catalog, sorted(needed, key=str))
+        if missing:
+            problems[code] = (
+                f"has no translation for {len(missing)} of {len(needed)} messages "
+                f"(the first: {missing[0][:60]!r})"
+            )
+            continue
+        translation = ruleset.translations.get(code)
+        review = translation.status if translation else "not recorded"
+        complete[code] = _language(code, ruleset.translated(code, catalog.gettext), review)
+
+    chosen = []
+    for tag in wanted:
+        code = tag.replace("-", "_")
+        if code in complete:
+            chosen.append(complete[code])
+        else:
+            why = problems.get(code, "has no catalog")
+            raise ConfigError(f"SCREENER_LANGUAGES names {tag!r}, but its translation {why}")
+    for code, why in problems.items():
+        log.warning("Language %s is not offered: its translation %s", code, why)
+    if not chosen:
+        chosen = [complete[source], *(complete[c] for c in sorted(complete) if c != source)]
+    return Languages(tuple(chosen))
+
+
+# --------------------------------------------------------------------------- per request
+
+
+def languages() -> Languages:
+    """The current app's languages."""
+    found: Languages = current_app.extensions["screener_languages"]
+    return found
+
+
+def chosen() -> Language | None:
+    """The language the person chose explicitly (in the address, or ``?lang=`` for the API)."""
+    language: Language | None = g.get("screener_language")
+    return language
+
+
+def current() -> Language:
+    """The language of this request's page or response."""
+    language = chosen()
+    if language is None:
+        language = negotiate(languages(), [tag for tag, _ in request.accept_languages])
+    return language
+
+
+def negotiate(offered: Languages, accepted: Iterable[str]) -> Language:
+    """The first accepted language on offer, exactly (``es-MX``) or by language (``es``).
+
+    ``accepted`` is in the browser's order of preference, so ``en-US, es;q=0.5`` gives
+    English (``en-GB``) rather than the exact match further down the list.
+    """
+    for tag in accepted:
+        exact = offered.by_tag(tag)
+        if exact is not None:
+            return exact
+        primary = tag.split("-")[0].split("_")[0].lower()
+        for language in offered.offered:
+            if language.code.split("_")[0].lower() == primary:
+                return language
+    return offered.default
+
+
+def rules() -> Ruleset:
+    """The loaded rules, with their texts in this request's language."""
+    return current().ruleset
+
+
+def choose(tag: str | None) -> None:
+    """Record an explicit choice of language for this request (a tag already checked)."""
+    if tag:
+        g.screener_language = languages().by_tag(tag)
+
+
+def init_app(app: Flask, ruleset: Ruleset) -> Languages:
+    """Load the catalogs, decide which languages to offer, and set Flask-Babel up."""
+    directories = catalog_directories(app.config["TRANSLATIONS"])
+    offered = load_languages(ruleset, directories, app.config["LANGUAGES"])
+    app.extensions["screener_languages"] = offered
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(d) for d in directories)
+    app.config["BABEL_DEFAULT_LOCALE"] = offered.default.code
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
+    Babel(app, locale_selector=lambda: current().code)
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+
+    tags = sorted((lang.tag for lang in offered.offered), key=len, reverse=True)
+
+    class LanguageConverter(BaseConverter):
+        """A path segment naming one of the offered languages, such as ``es``."""
+
+        regex = "(?:" + "|".join(re.escape(t) for t in tags) + ")"
+
+    app.url_map.converters["language"] = LanguageConverter
+    return offered
+
+
+def status_note(language: Language) -> str:
+    """Plain words for a translation's clinical review status (for reports and logs)."""
+    words = {
+        "source": "the language the rules are written in",
+        "approved": "translation approved by a clinical reviewer",
+        "in-review": "translation in clinical review, not yet approved",
+        "draft": "translation not reviewed by a clinician",
+        "not recorded": "translation not reviewed by a clinician (no entry in the rules file)",
+    }
+    return words.get(language.review, language.review)

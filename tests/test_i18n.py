@@ -1,0 +1,397 @@
+"""Languages: choosing one, keeping it through the flow, and the same outcome in every one."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from flask import Flask
+from flask.testing import FlaskClient
+
+from screener import create_app, engine
+from screener.config import ConfigError
+from screener.forms import QuestionForm
+from screener.i18n import Language, Languages
+from screener.i18n_extract import extract_rules
+from screener.resources import data_dir, default_rules_path
+from screener.ruleset import Case, Ruleset, RulesetError
+from tests import pseudo
+from tests.conftest import SECRET, Browser
+
+SPANISH = "es"
+ENGLISH = "en-GB"
+
+
+def languages(app: Flask) -> Languages:
+    found: Languages = app.extensions["screener_languages"]
+    return found
+
+
+def spanish(app: Flask) -> Language:
+    language = languages(app).by_tag(SPANISH)
+    assert language is not None
+    return language
+
+
+# --------------------------------------------------------------------------- choosing
+
+
+def test_english_and_spanish_are_offered_english_first(app: Flask) -> None:
+    offered = languages(app).offered
+    assert [(lang.tag, lang.name, lang.direction) for lang in offered] == [
+        (ENGLISH, "English", "ltr"),
+        (SPANISH, "Español", "ltr"),
+    ]
+    assert offered[0].review == "source" and offered[1].review == "draft"
+
+
+@pytest.mark.parametrize(
+    ("accept", "lang"),
+    [
+        (None, ENGLISH),
+        ("es", SPANISH),
+        ("es-MX,es;q=0.9,en;q=0.5", SPANISH),
+        ("fr-FR,de;q=0.8", ENGLISH),  # neither offered: the default
+        ("en-US,es;q=0.5", ENGLISH),
+        ("de, es;q=0.3", SPANISH),
+    ],
+)
+def test_the_browser_language_is_used_without_a_choice(
+    client: FlaskClient, accept: str | None, lang: str
+) -> None:
+    headers = {"Accept-Language": accept} if accept else {}
+    response = client.get("/", headers=headers)
+    page = Browser(client, lang=lang)._load(response)
+    assert response.headers["Content-Language"] == lang
+    assert "Accept-Language" in response.headers["Vary"]
+    want = "¿Es seguro para mí probar el masaje prostático?" if lang == SPANISH else None
+    assert page.h1 == (want or "Is prostate massage safe for me to try?")
+
+
+def test_the_address_beats_the_browser(client: FlaskClient) -> None:
+    response = client.get("/es/", headers={"Accept-Language": "en"})
+    Browser(client, lang=SPANISH)._load(response)
+    assert "Accept-Language" not in response.headers.get("Vary", "")
+    response = client.get("/en-GB/", headers={"Accept-Language": "es"})
+    Browser(client)._load(response)
+
+
+@pytest.mark.parametrize("path", ["/fr/", "/xx/start", "/ES-es/"])
+def test_a_language_not_offered_is_not_found(client: FlaskClient, path: str) -> None:
+    assert client.get(path).status_code == 404
+
+
+def test_languages_setting_picks_and_orders() -> None:
+    app = create_app({"SECRET_KEY": SECRET, "LANGUAGES": ["es", "en-GB"]})
+    assert [lang.tag for lang in languages(app).offered] == [SPANISH, ENGLISH]
+    Browser(app.test_client(), lang=SPANISH).get("/")  # no Accept-Language: Spanish
+    only = create_app({"SECRET_KEY": SECRET, "LANGUAGES": ["en-GB"]})
+    page = Browser(only.test_client()).get("/")
+    assert page.soup is not None and not page.soup.select(".languages")
+
+
+def test_languages_setting_refuses_a_language_without_a_catalog() -> None:
+    with pytest.raises(ConfigError, match=r"'fr'.*has no catalog"):
+        create_app({"SECRET_KEY": SECRET, "LANGUAGES": ["fr", "en-GB"]})
+
+
+def _partial_catalog(directory: Path, code: str) -> Path:
+    """A catalog that translates a single message."""
+    catalog = Catalog(locale=code)
+    catalog.add("Start", "Commencer")
+    (directory / code / "LC_MESSAGES").mkdir(parents=True)
+    with open(directory / code / "LC_MESSAGES" / "messages.mo", "wb") as mo:
+        write_mo(mo, catalog)
+    return directory
+
+
+def test_an_incomplete_translation_is_never_offered(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    extra = _partial_catalog(tmp_path, "fr")
+    with caplog.at_level(logging.WARNING, logger="screener"):
+        app = create_app({"SECRET_KEY": SECRET, "TRANSLATIONS": [str(extra)]})
+    assert "fr" not in [lang.code for lang in languages(app).offered]
+    assert re.search(r"Language fr is not offered: .* no translation for \d+ of \d+", caplog.text)
+    assert app.test_client().get("/fr/").status_code == 404
+    with pytest.raises(ConfigError, match=r"'fr'.*no translation for"):
+        create_app({"SECRET_KEY": SECRET, "TRANSLATIONS": [str(extra)], "LANGUAGES": ["fr"]})
+
+
+# --------------------------------------------------------------------------- the flow
+
+
+def test_the_whole_flow_stays_in_the_chosen_language_without_a_cookie(
+    app: Flask, client: FlaskClient
+) -> None:
+    es = spanish(app).ruleset
+    page = Browser(client, lang=SPANISH)
+    page.get("/es/")  # check_page: lang, dir, Content-Language and no Set-Cookie, every page
+    page.submit("/start")
+    assert page.h1 == es.questions[0].text
+    seen = 0
+    while page.question_id() is not None:
+        assert page.soup is not None
+        actions = [str(f["action"]) for f in page.soup.find_all("form")]
+        assert actions and all(a.startswith("/es/") for a in actions), actions
+        page.submit("/answer", {"answer": "no"})
+        seen += 1
+    assert seen == 13 and page.h1 == "Revise sus respuestas"
+    page.submit("/result")
+    assert page.h1 == es.lowest.title
+    assert "/es/" not in (page.response.headers.get("Location", "") if page.response else "")
+
+
+def test_switching_language_mid_flow_keeps_the_answers(client: FlaskClient) -> None:
+    page = Browser(client)
+    page.get("/").submit("/start")
+    page.submit("/answer", {"answer": "yes"})  # fever: yes brings its follow-up
+    page.submit("/answer", {"answer": "no"})
+    third = page.question_id()
+    assert page.soup is not None
+    switch = page.soup.select_one("nav.languages button[lang=es]")
+    assert switch is not None and switch.get_text(strip=True) == "Español"
+    assert page.soup.select_one("nav.languages [aria-current=true]").get_text() == "English"
+    form = switch.find_parent("form")
+    data = {str(i["name"]): str(i["value"]) for i in form.find_all("input")}
+    assert switch["formaction"] == "/es/show" and data["question"] == third
+    page.lang = SPANISH
+    page._load(client.post(str(switch["formaction"]), data=data))
+    assert page.question_id() == third
+    assert page.soup.select_one(".caption").get_text() == "Pregunta 3"
+    page.submit("/back")
+    assert page.question_id() == "fever_very_unwell"
+    checked = page.soup.select_one("input[name=answer][checked]")
+    assert checked is not None and checked["value"] == "no", "the answer survived the switch"
+
+
+def test_the_switch_posts_to_the_same_step_in_the_other_language(client: FlaskClient) -> None:
+    page = Browser(client)
+    page.get("/").submit("/start").answer_values({})
+    assert page.h1 == "Check your answers" and page.soup is not None
+    button = page.soup.select_one("nav.languages button[lang=es]")
+    assert button is not None and button["formaction"] == "/es/show"
+    form = button.find_parent("form")
+    data = {str(i["name"]): str(i["value"]) for i in form.find_all("input")}
+    assert data["step"] == "check" and "answer" not in data
+    spanish_page = Browser(client, lang=SPANISH)._load(client.post("/es/show", data=data))
+    assert spanish_page.h1 == "Revise sus respuestas"
+    assert spanish_page.soup is not None
+    assert len(spanish_page.soup.select(".summary__row")) == 13
+
+
+def test_the_result_page_has_no_switch_and_no_token(client: FlaskClient) -> None:
+    page = Browser(client).get("/").submit("/start").answer_values({}).submit("/result")
+    assert page.soup is not None
+    assert not page.soup.select("nav.languages") and not page.soup.select("input[name=token]")
+
+
+def test_errors_are_in_the_page_language(client: FlaskClient) -> None:
+    page = Browser(client, lang=SPANISH).get("/es/").submit("/start")
+    page.submit("/answer", {})
+    assert page.soup is not None
+    assert page.soup.select_one(".error-summary a").get_text() == "Seleccione sí, no o no lo sé"
+    assert page.title.startswith("Error:")
+    expired = client.post("/es/answer", data={"token": "nonsense", "question": "fever"})
+    assert expired.status_code == 400
+    soup = Browser(client, lang=SPANISH)._load(expired).h1
+    assert soup == "Sus respuestas han caducado"
+
+
+def test_wtforms_own_messages_come_translated(app: Flask) -> None:
+    with app.test_request_context("/es/"):
+        app.preprocess_request()
+        form = QuestionForm()
+        translations = form.meta.get_translations(form)
+        assert translations.gettext("This field is required.") == "Este campo es obligatorio."
+    with app.test_request_context("/"):
+        form = QuestionForm()
+        translations = form.meta.get_translations(form)
+        assert translations.gettext("This field is required.") == "This field is required."
+
+
+def test_spanish_pages_say_the_translation_is_not_clinically_reviewed(
+    client: FlaskClient,
+) -> None:
+    note = "Esta traducción no ha sido verificada por un revisor clínico."
+    assert note in Browser(client, lang=SPANISH).get("/es/").text
+    page = Browser(client, lang=SPANISH).get("/es/").submit("/start").answer_values({})
+    assert note in page.submit("/result").text
+    english = Browser(client).get("/").text
+    assert "translation has not been checked" not in english
+
+
+def test_an_approved_translation_says_nothing_of_the_kind(tmp_path: Path) -> None:
+    text = default_rules_path().read_text("utf-8")
+    approved = text.replace(
+        "  es:\n    status: draft\n    translator: Screener team\n",
+        "  es:\n    status: approved\n    translator: Screener team\n"
+        "    reviewer: A. Clinician\n    date: 2026-11-27\n",
+    )
+    assert approved != text
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(approved, "utf-8")
+    app = create_app({"SECRET_KEY": SECRET, "RULES": str(rules)})
+    page = Browser(app.test_client(), lang=SPANISH).get("/es/")
+    assert "Esta traducción no ha sido verificada" not in page.text
+
+
+def test_the_kiosk_start_page_puts_the_language_choice_first() -> None:
+    app = create_app({"SECRET_KEY": SECRET, "KIOSK": True})
+    page = Browser(app.test_client()).get("/")
+    assert page.soup is not None
+    choice = page.soup.select_one(".languages--start")
+    assert choice is not None and choice.find_next("h1") is not None
+    assert choice.find_parent("main") is None, "before the page's content"
+    links = {a["lang"]: a["href"] for a in choice.select("a")}
+    assert links == {SPANISH: "/es/"}
+    assert len(page.soup.select("nav.languages")) == 1, "one switch on the start page"
+
+
+def test_finishing_goes_back_to_the_default_language() -> None:
+    app = create_app({"SECRET_KEY": SECRET, "KIOSK": True})
+    response = app.test_client().get("/es/finish")
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    page = Browser(app.test_client(), lang=SPANISH).get("/es/")
+    html = page.soup.find("html") if page.soup else None
+    assert html is not None and html["data-kiosk-finish"] == "/finish"
+
+
+def test_the_embed_keeps_its_host_and_language(app: Flask) -> None:
+    host = "https://www.example.org"
+    app = create_app({"SECRET_KEY": SECRET, "EMBED_ORIGINS": [host]})
+    client = app.test_client()
+    page = Browser(client, lang=SPANISH).get(f"/embed/es/?host={host}")
+    page.submit("/start")
+    assert page.soup is not None
+    assert all(str(f["action"]).startswith("/embed/es/") for f in page.soup.find_all("form"))
+    assert page.soup.select_one("input[name=host]")["value"] == host
+    english = Browser(client).get(f"/embed/?host={host}")
+    assert english.soup is not None
+    link = english.soup.select_one(".languages a[lang=es]")
+    assert link is not None and link["href"] == f"/embed/es/?host={host}"
+
+
+# --------------------------------------------------------------------------- same outcome
+
+
+def _outcome_on_the_page(page: Browser) -> str:
+    assert page.soup is not None
+    box = page.soup.select_one(".outcome")
+    assert box is not None
+    found = [c.removeprefix("outcome--") for c in box["class"] if c.startswith("outcome--")]
+    return found[0]
+
+
+def _cases() -> list[Case]:
+    from screener.resources import load_ruleset
+
+    return list(load_ruleset(default_rules_path()).cases)
+
+
+@pytest.mark.parametrize("case", _cases(), ids=lambda c: c.id)
+def test_every_case_gives_the_same_outcome_in_every_language(
+    app: Flask, client: FlaskClient, ruleset: Ruleset, case: Case
+) -> None:
+    answers = engine.case_answers(ruleset, case)
+    expected = engine.evaluate(ruleset, answers)
+    assert expected.outcome.id == case.outcome
+    for language in languages(app).offered:
+        prefix = f"/{language.tag}"
+        page = Browser(client, lang=language.tag).get(f"{prefix}/").submit("/start")
+        page.answer_values(answers, default="unsure").submit("/result")
+        assert _outcome_on_the_page(page) == case.outcome, language.tag
+        localized = language.ruleset
+        assert page.h1 == localized.outcome_by_id[case.outcome].title
+        assert page.soup is not None
+        shown = [li.get_text(strip=True) for li in page.soup.select(".reasons li")]
+        texts = {r.id: r.reason for r in localized.rules}
+        assert shown == [texts[reason.rule] for reason in expected.reasons]
+        api = client.post(
+            f"/api/v1/evaluate?lang={language.tag}", json={"answers": answers}
+        ).get_json()
+        assert api["outcome"]["id"] == case.outcome and api["language"] == language.tag
+        assert [r["rule"] for r in api["reasons"]] == [r.rule for r in expected.reasons]
+
+
+# --------------------------------------------------------------------------- the API
+
+
+def test_the_api_speaks_the_requested_language(client: FlaskClient, app: Flask) -> None:
+    es = spanish(app).ruleset
+    body = client.get("/api/v1/questionnaire?lang=es").get_json()
+    assert body["language"] == SPANISH and body["questions"][0]["text"] == es.questions[0].text
+    assert body["questions"][0]["options"][0] == {"value": "yes", "label": "Sí"}
+    response = client.get("/api/v1/questionnaire", headers={"Accept-Language": "es"})
+    assert response.get_json()["language"] == SPANISH
+    assert response.headers["Content-Language"] == SPANISH
+    english = client.get("/api/v1/questionnaire").get_json()
+    assert english["language"] == ENGLISH
+    assert english["questions"][0]["options"][0]["label"] == "Yes"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/questionnaire?lang=xx", "/api/v1/evaluate?lang=fr"])
+def test_the_api_refuses_a_language_it_does_not_offer(client: FlaskClient, path: str) -> None:
+    post = "evaluate" in path
+    response = client.post(path, json={"answers": {}}) if post else client.get(path)
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["detail"] == "lang must be one of: en-GB, es."
+
+
+# --------------------------------------------------------------------------- right to left
+
+
+@pytest.fixture(scope="module")
+def rtl_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    catalogs = pseudo.write_catalog(tmp_path_factory.mktemp("catalogs"))
+    return create_app({"SECRET_KEY": SECRET, "TRANSLATIONS": [str(catalogs)]})
+
+
+def test_a_right_to_left_language_gets_dir_rtl_through_the_flow(rtl_app: Flask) -> None:
+    client = rtl_app.test_client()
+    page = Browser(client, lang="he", direction="rtl").get("/he/").submit("/start")
+    page.answer_values({"severe_pain": "yes"}).submit("/result")
+    assert _outcome_on_the_page(page) == "urgent"
+    assert page.h1 == pseudo.pseudo("Get medical help promptly")
+
+
+def test_the_stylesheet_uses_logical_properties_only() -> None:
+    css = (Path(__file__).resolve().parents[1] / "screener/static/screener.css").read_text()
+    physical = re.compile(
+        r"(?<![-\w])(?:(?:margin|padding|border)-(?:left|right)"
+        r"|left|right|float|clear|text-align)\s*:\s*[^;]*?(?:\b(?:left|right)\b|;)"
+    )
+    found = [
+        m.group(0) for m in physical.finditer(css) if re.search(r"\b(left|right)\b", m.group(0))
+    ]
+    assert found == []
+    assert "inset-inline-start" in css and "margin-inline" in css
+
+
+# --------------------------------------------------------------------------- extraction
+
+
+def test_the_rules_extractor_yields_every_text_with_its_line(ruleset: Ruleset) -> None:
+    with open(default_rules_path(), "rb") as f:
+        found = list(extract_rules(f, {}, [], {}))
+    assert {message for _, _, message, _ in found} == {t.text for t in ruleset.texts()}
+    fever = next(item for item in found if item[2] == ruleset.question_by_id["fever"].text)
+    assert fever[0] == ruleset.question_by_id["fever"].line
+    assert fever[3] == ["prostate_massage fever: question"]
+    assert not any("Chapter" in m for _, _, m, _ in found), "source quotes are not translated"
+
+
+def test_the_rules_extractor_refuses_a_broken_file(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("id: x\nversion: '1'\ntitle: T\n", "utf-8")
+    with open(broken, "rb") as f, pytest.raises(RulesetError):
+        list(extract_rules(f, {}, [], {}))
+
+
+def test_the_translations_live_in_the_package() -> None:
+    assert (data_dir("translations") / "es" / "LC_MESSAGES" / "messages.mo").is_file()
