@@ -61,7 +61,7 @@ i18n: $(STAMP) ## Extract the texts to translate, update every language's catalo
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --sort-by-file \
 		--project Screener --copyright-holder "The Screener authors" --no-wrap \
 		-o $(CATALOGS)/messages.pot .
-	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-wrap --ignore-obsolete
+	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-wrap --ignore-obsolete --previous
 	$(BIN)/pybabel compile --statistics -d $(CATALOGS)
 
 i18n-check: $(STAMP) ## Fail if a catalog is out of date, or has a missing or fuzzy translation

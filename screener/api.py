@@ -33,7 +33,9 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
         "detail": detail,
         **extra,
     }
-    return Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    response.headers["Content-Language"] = "en"  # problems are for developers, in English
+    return response
 
 
 def condition_json(cond: Condition) -> dict[str, Any]:
@@ -61,6 +63,7 @@ def questionnaire() -> Response:
     body = {
         "ruleset": {**ruleset_json(ruleset), "title": ruleset.title},
         "language": i18n.current().tag,
+        "translation_review": i18n.current().review,
         "questions": [
             {
                 "id": q.id,
@@ -130,7 +133,7 @@ def _language() -> Response | None:
     tag = request.args.get("lang")
     if tag is None:
         return None
-    if i18n.languages().by_tag(tag) is None:
+    if i18n.languages().match(tag) is None:
         offered = ", ".join(lang.tag for lang in i18n.languages().offered)
         return problem(400, "Unknown language", f"lang must be one of: {offered}.")
     i18n.choose(tag)
@@ -298,6 +301,14 @@ def openapi_document(ruleset: Ruleset, tags: list[str]) -> dict[str, Any]:
                     "properties": {
                         "ruleset": {"$ref": "#/components/schemas/Ruleset"},
                         "language": {"$ref": "#/components/schemas/Language"},
+                        "translation_review": {
+                            "description": "The clinical review of the texts in this "
+                            "language: source (the rules file's own language), approved, "
+                            "in-review, draft, not recorded, or changed since review. Show "
+                            "anything but source or approved to the person, as Screener's "
+                            "own pages do.",
+                            "type": "string",
+                        },
                         "questions": {
                             "type": "array",
                             "items": {

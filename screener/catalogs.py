@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from screener.resources import data_dir
+from screener.ruleset import Ruleset
 
 DOMAIN = "messages"
 
@@ -60,3 +62,31 @@ def found_codes(directories: Iterable[Path]) -> set[str]:
         if directory.is_dir()
         for mo in directory.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")
     }
+
+
+def needed_messages(ruleset: Ruleset) -> set[Message]:
+    """What a language must translate to be offered with these rules: the interface and texts."""
+    return interface_messages() | {t.text for t in ruleset.texts()}
+
+
+def fingerprint(catalog: Translations, messages: Iterable[Message]) -> str:
+    """The sha256 of these messages as the catalog translates them now.
+
+    A clinical reviewer approves a translation by recording this value in the rules
+    file (``reviewed_sha256``); any later change to a translated text changes it,
+    and the translation then counts as unreviewed again.
+    """
+    known = catalog._catalog
+    digest = hashlib.sha256()
+    for message in sorted(messages, key=str):
+        if isinstance(message, str):
+            pairs = [(message, known.get(message, ""))]
+        else:
+            text, form = message[0], 0
+            pairs = []
+            while (text, form) in known or form == 0:
+                pairs.append((f"{text}[{form}]", known.get((text, form), "")))
+                form += 1
+        for original, translated in pairs:
+            digest.update(f"{original}\x1f{translated}\x1e".encode())
+    return digest.hexdigest()

@@ -154,7 +154,7 @@ SETTINGS = (
         "LANGUAGES",
         [],
         _key_list,
-        "Comma-separated languages to offer, such as es,en; the first is the default when the "
+        "Comma-separated languages to offer, such as es,en-GB; the first is the default when the "
         "browser asks for none of them. Default: every language whose catalog is complete, "
         "with the rules file's own language first.",
     ),

@@ -26,15 +26,19 @@ from werkzeug.routing import BaseConverter
 from screener.catalogs import (
     Message,
     catalog_directories,
+    fingerprint,
     found_codes,
-    interface_messages,
     load_catalog,
+    needed_messages,
     untranslated,
 )
 from screener.config import ConfigError
 from screener.ruleset import Ruleset
 
 log = logging.getLogger("screener")
+
+# The review of a translation whose texts changed after a clinician approved them.
+CHANGED = "changed since review"
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,11 @@ class Languages:
                 return language
         return None
 
+    def match(self, tag: str) -> Language | None:
+        """The offered language for a tag: exactly (``es``), else by its language (``en``
+        for ``en-GB``, ``es-MX`` for ``es``)."""
+        return negotiate(self, [tag])
+
 
 def _language(code: str, ruleset: Ruleset, review: str) -> Language:
     locale = Locale.parse(code)
@@ -91,7 +100,7 @@ def load_languages(
     found incomplete is left out with a warning.
     """
     source = ruleset.language
-    needed: set[Message] = interface_messages() | {t.text for t in ruleset.texts()}
+    needed: set[Message] = needed_messages(ruleset)
     complete: dict[str, Language] = {source: _language(source, ruleset, "source")}
     problems: dict[str, str] = {}
     for code in sorted(found_codes(directories) - {source}):
@@ -110,16 +119,28 @@ def load_languages(
             continue
         translation = ruleset.translations.get(code)
         review = translation.status if translation else "not recorded"
+        if translation and review == "approved":
+            now = fingerprint(catalog, needed)
+            if translation.reviewed_sha256 != now:
+                review = CHANGED
+                log.warning(
+                    "The %s translation is approved in %s for other texts than its catalog "
+                    "holds now (sha256 %s): its pages say it has not been checked",
+                    code,
+                    ruleset.filename,
+                    now,
+                )
         complete[code] = _language(code, ruleset.translated(code, catalog.gettext), review)
 
     chosen = []
+    everything = Languages(tuple(complete.values()))
     for tag in wanted:
-        code = tag.replace("-", "_")
-        if code in complete:
-            chosen.append(complete[code])
-        else:
-            why = problems.get(code, "has no catalog")
+        found = everything.match(tag)
+        if found is None:
+            why = problems.get(tag.replace("-", "_"), "has no catalog")
             raise ConfigError(f"SCREENER_LANGUAGES names {tag!r}, but its translation {why}")
+        if found not in chosen:
+            chosen.append(found)
     for code, why in problems.items():
         log.warning("Language %s is not offered: its translation %s", code, why)
     if not chosen:
@@ -146,12 +167,14 @@ def current() -> Language:
     """The language of this request's page or response."""
     language = chosen()
     if language is None:
-        language = negotiate(languages(), [tag for tag, _ in request.accept_languages])
-    return language
+        offered = languages()
+        language = negotiate(offered, [tag for tag, _ in request.accept_languages])
+    return language or languages().default
 
 
-def negotiate(offered: Languages, accepted: Iterable[str]) -> Language:
-    """The first accepted language on offer, exactly (``es-MX``) or by language (``es``).
+def negotiate(offered: Languages, accepted: Iterable[str]) -> Language | None:
+    """The first accepted language on offer, exactly (``es-MX``) or by language (``es``);
+    None if none is.
 
     ``accepted`` is in the browser's order of preference, so ``en-US, es;q=0.5`` gives
     English (``en-GB``) rather than the exact match further down the list.
@@ -164,7 +187,7 @@ def negotiate(offered: Languages, accepted: Iterable[str]) -> Language:
         for language in offered.offered:
             if language.code.split("_")[0].lower() == primary:
                 return language
-    return offered.default
+    return None
 
 
 def rules() -> Ruleset:
@@ -175,7 +198,20 @@ def rules() -> Ruleset:
 def choose(tag: str | None) -> None:
     """Record an explicit choice of language for this request (a tag already checked)."""
     if tag:
-        g.screener_language = languages().by_tag(tag)
+        g.screener_language = languages().match(tag)
+
+
+def choose_from_path(path: str) -> None:
+    """For pages drawn without a matching route (404, 405): the language in the address."""
+    if chosen() is not None:
+        return
+    parts = path.strip("/").split("/")
+    if parts[:1] == ["embed"]:
+        parts = parts[1:]
+    if parts and parts[0]:
+        language = languages().by_tag(parts[0])
+        if language is not None:
+            g.screener_language = language
 
 
 def init_app(app: Flask, ruleset: Ruleset) -> Languages:
@@ -198,15 +234,3 @@ def init_app(app: Flask, ruleset: Ruleset) -> Languages:
 
     app.url_map.converters["language"] = LanguageConverter
     return offered
-
-
-def status_note(language: Language) -> str:
-    """Plain words for a translation's clinical review status (for reports and logs)."""
-    words = {
-        "source": "the language the rules are written in",
-        "approved": "translation approved by a clinical reviewer",
-        "in-review": "translation in clinical review, not yet approved",
-        "draft": "translation not reviewed by a clinician",
-        "not recorded": "translation not reviewed by a clinician (no entry in the rules file)",
-    }
-    return words.get(language.review, language.review)

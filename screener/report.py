@@ -9,7 +9,14 @@ from typing import Any
 import jinja2
 
 from screener import engine
-from screener.catalogs import catalog_directories, found_codes, load_catalog
+from screener.catalogs import (
+    catalog_directories,
+    fingerprint,
+    found_codes,
+    interface_messages,
+    load_catalog,
+    needed_messages,
+)
 from screener.resources import data_dir
 from screener.ruleset import AllOf, AnswerIn, AnyOf, Condition, Not, Ruleset
 from screener.verify import Verification, summary
@@ -40,6 +47,7 @@ def describe(cond: Condition, ruleset: Ruleset, *, nested: bool = False) -> str:
 
 STATUS_WORDS = {
     "approved": "Approved by a clinical reviewer",
+    "changed": "Not reviewed as it stands: approved, but its texts have changed since",
     "in-review": "In clinical review, not yet approved",
     "draft": "Draft: not reviewed by a clinician",
     "not recorded": "Not reviewed by a clinician: the rules file has no entry for it",
@@ -47,29 +55,37 @@ STATUS_WORDS = {
 
 
 def translations(ruleset: Ruleset, extra_directories: list[str] | None = None) -> list[Any]:
-    """Each translation of the rules' texts: its review status, coverage and every text.
+    """Each translation: its review status, coverage, fingerprint and every text.
 
-    A language counts if the rules file names it or a catalog for it exists. The texts
-    are listed side by side with the originals, so a reviewer who reads both languages
-    can check every one.
+    A language counts if the rules file names it or a catalog for it exists. The rules
+    texts and the pages' own texts (the emergency and privacy notices among them) are
+    listed beside the originals, so a reviewer who reads both languages can check
+    every one, and approve exactly what they read by recording the fingerprint.
     """
     directories = catalog_directories(extra_directories or [])
     texts = list({t.text: t for t in reversed(list(ruleset.texts()))}.values())[::-1]
+    interface = sorted((m if isinstance(m, str) else m[0], m) for m in interface_messages())
+    needed = needed_messages(ruleset)
     found = []
     for code in sorted((found_codes(directories) | set(ruleset.translations)) - {ruleset.language}):
         catalog = load_catalog(directories, code)
         known = catalog._catalog  # gettext's table of every translated message
         pairs = [(t, known.get(t.text)) for t in texts]
         entry = ruleset.translations.get(code)
+        now = fingerprint(catalog, needed)
         status = entry.status if entry else "not recorded"
+        if status == "approved" and entry and entry.reviewed_sha256 != now:
+            status = "changed"
         found.append(
             {
                 "code": code,
                 "entry": entry,
                 "status": STATUS_WORDS[status],
+                "fingerprint": now,
                 "translated": sum(1 for _, tr in pairs if tr),
                 "total": len(pairs),
                 "pairs": pairs,
+                "interface": [(text, known.get(key)) for text, key in interface],
             }
         )
     return found

@@ -256,7 +256,12 @@ class Review:
 
 @dataclass(frozen=True, slots=True)
 class Translation:
-    """Who translated a ruleset's texts into a language, and their clinical review."""
+    """Who translated a ruleset's texts into a language, and their clinical review.
+
+    ``reviewed_sha256`` is the fingerprint of the translated texts a reviewer approved
+    (``screener report`` prints the current one); an approval holds only while the
+    catalog still gives that fingerprint.
+    """
 
     language: str
     status: str
@@ -264,6 +269,7 @@ class Translation:
     reviewer: str | None
     date: str | None
     notes: str | None
+    reviewed_sha256: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -600,11 +606,24 @@ class _Checker:
             self._unique_ids(section)
 
         source = data.get("language", "en")
-        if isinstance(data.get("translations"), dict) and source in data["translations"]:
-            self.add(
-                ("translations", source),
-                f"{source!r} is the language the file is written in, not a translation",
-            )
+        translations = data.get("translations")
+        if isinstance(translations, dict):
+            if source in translations:
+                self.add(
+                    ("translations", source),
+                    f"{source!r} is the language the file is written in, not a translation",
+                )
+            for code, entry in translations.items():
+                if (
+                    isinstance(entry, dict)
+                    and entry.get("status") == "approved"
+                    and not entry.get("reviewed_sha256")
+                ):
+                    self.add(
+                        ("translations", code),
+                        "an approved translation needs reviewed_sha256: the fingerprint of "
+                        "the texts the reviewer approved, as screener report prints it",
+                    )
 
         options: dict[str, tuple[str, ...]] = {}
         position: dict[str, int] = {}
@@ -955,6 +974,7 @@ def _build(data: Mapping[str, Any], lines: Mapping[Path, int], sha: str, filenam
             raw.get("reviewer"),
             raw.get("date"),
             raw.get("notes"),
+            raw.get("reviewed_sha256"),
         )
         for language, raw in (data.get("translations") or {}).items()
     }

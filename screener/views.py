@@ -26,7 +26,7 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from screener import api, engine, i18n
+from screener import api, engine, i18n, security
 from screener.forms import question_form
 from screener.ruleset import Question
 from screener.screening import screening
@@ -273,24 +273,12 @@ def _reject_cross_site() -> None:
 
 
 def _headers(response: Response) -> Response:
-    """Keep answer pages out of caches and lock down what pages may do."""
-    headers = response.headers
+    """Security headers on everything; no caching and the language on pages and API answers."""
+    security.apply(response, embed=is_embed())
     if request.endpoint not in ("static", "assets.asset", "embed_loader"):
-        headers["Cache-Control"] = "no-store"
-        headers.setdefault("Content-Language", i18n.current().tag)
+        response.headers.setdefault("Content-Language", i18n.current().tag)
         if i18n.chosen() is None:
-            headers.add("Vary", "Accept-Language")
-    # Only the embed pages may be framed, and only by the allow-list.
-    ancestors = "'none'"
-    if is_embed() and current_app.config["EMBED_ORIGINS"]:
-        ancestors = " ".join(current_app.config["EMBED_ORIGINS"])
-    headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-        f"form-action 'self'; frame-ancestors {ancestors}",
-    )
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+            response.headers.add("Vary", "Accept-Language")
     return response
 
 
@@ -308,6 +296,7 @@ def _problem_page(error: HTTPException) -> Response:
     if api.is_api_request():
         return api.with_cors(api.http_problem(error))
     code = error.code or 500
+    i18n.choose_from_path(request.path)
     kind = "expired" if isinstance(error, ExpiredAnswers) else _PROBLEMS.get(code, "bad_request")
     page = render_template("problem.html", kind=kind, code=code)
     return api.with_allow(Response(page, status=code), error)
@@ -322,6 +311,7 @@ def _server_error(error: Exception) -> tuple[str, int] | Response:
     )
     if api.is_api_request():
         return api.with_cors(api.problem(500, "Server error", "Something went wrong; try again."))
+    i18n.choose_from_path(request.path)
     return render_template("problem.html", kind="server_error", code=500), 500
 
 
@@ -361,6 +351,7 @@ def embed_loader() -> Response:
 
 def init_app(app: Flask) -> None:
     """Attach the pages (also under /embed), the cross-site guard, headers and error pages."""
+    security.init_app(app)
     app.register_blueprint(bp)
     app.register_blueprint(bp, name="embed", url_prefix="/embed")
     app.register_blueprint(bp, name="screening_in", url_prefix="/<language:lang>")
