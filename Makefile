@@ -10,10 +10,10 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck pytest chromium check-rules bench format clean i18n i18n-check
+.PHONY: help install run test lint typecheck pytest chromium wrk check-rules bench format clean i18n i18n-check
 
 help: ## List the tasks
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -53,8 +53,19 @@ chromium: ## Install Debian's chromium for the browser tests, when it is missing
 check-rules: $(STAMP) ## Check every rules file in rules/ and run its cases
 	$(BIN)/screener check rules/*.yaml
 
-bench: $(STAMP) ## Measure evaluation and verification speed against their targets
+bench: $(STAMP) wrk ## Measure evaluation, verification and the server under load, each against a reference
 	$(BIN)/pytest benchmarks -q -p no:randomly --benchmark-columns=min,median,max,rounds
+	$(BIN)/python benchmarks/load.py --duration $(BENCH_SECONDS) --connections 64
+
+BENCH_SECONDS ?= 60
+wrk: ## Install Debian's wrk for the load benchmark, when it is missing
+	@if ! command -v wrk >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; \
+		else echo "Installing wrk needs root: run 'apt-get install wrk' as root"; exit 1; fi; \
+		echo "Installing Debian's wrk for the load benchmark"; \
+		$$sudo apt-get update -qq; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	fi
 
 CATALOGS := screener/translations
 i18n: $(STAMP) ## Extract the texts to translate, update every language's catalog, compile them

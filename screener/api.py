@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from screener import engine, i18n
+from screener import engine, i18n, metrics
 from screener.ruleset import AllOf, AnswerIn, AnyOf, Condition, Not, Ruleset
 from screener.screening import screening
 
@@ -124,6 +124,7 @@ def evaluate() -> Response:
     if problems:
         return problem(422, "Invalid answers", "; ".join(problems), errors=problems)
     result = engine.evaluate(ruleset, answers)
+    metrics.completed(result.outcome.id, "api")
     return Response(json.dumps(engine.result_json(ruleset, result)), mimetype="application/json")
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, NoReturn
@@ -202,6 +205,11 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
             "the output of: python -c 'import secrets; print(secrets.token_urlsafe(32))'), "
             "or use --dev to try Screener locally."
         )
+    if settings.get("METRICS_PORT"):
+        # Before prometheus_client is first imported: the workers' counts then add up.
+        directory = tempfile.mkdtemp(prefix="screener-metrics-")
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
     try:
         app = create_app()
     except RulesetError as e:

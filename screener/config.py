@@ -51,6 +51,16 @@ def _key_list(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def _port(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"must be a port number, not {value!r}") from None
+    if not 1 <= number <= 65535:
+        raise ConfigError(f"must be a port number from 1 to 65535, not {number}")
+    return number
+
+
 def _path_list(value: str) -> list[str]:
     return [part for part in value.split(":") if part]
 
@@ -164,6 +174,26 @@ SETTINGS = (
         _path_list,
         "Colon-separated directories of extra gettext catalogs (translations of your own "
         "rules file, say), read after Screener's own. See docs/translating.md.",
+    ),
+    Setting(
+        "METRICS_PORT",
+        None,
+        _port,
+        "Port on which `screener serve` publishes anonymous aggregate metrics for Prometheus "
+        "(screenings by outcome tier, request latency). Default: off.",
+    ),
+    Setting(
+        "METRICS_HOST",
+        "127.0.0.1",
+        _text,
+        "Address of the metrics listener. Keep it off the public network.",
+    ),
+    Setting(
+        "FORWARDED_ALLOW_IPS",
+        "127.0.0.1",
+        _text,
+        "Comma-separated addresses of the reverse proxies whose X-Forwarded-Proto "
+        "`screener serve` trusts (to know a request came over HTTPS).",
     ),
     Setting("BRAND_NAME", "Screener", _text, "Name shown in the header of every page."),
     Setting(

@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from babel.lists import format_list
-from flask_babel import get_locale, gettext, lazy_gettext
+from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import HiddenField, RadioField
+from wtforms import RadioField
 from wtforms.form import BaseForm
-from wtforms.validators import InputRequired, StopValidation
+from wtforms.validators import StopValidation
 
 from screener.ruleset import Question
 
@@ -32,25 +32,37 @@ def choose_message(question: Question) -> str:
 
 
 class AnswerField(RadioField):
-    """Radios that accept only the question's own options, with the question's message."""
+    """Radios that accept only the question's own options, with the question's message.
 
-    message = lazy_gettext("Select an answer")
+    The message is worked out only when it is needed: most answers are valid.
+    """
+
+    question: Question | None = None
+
+    def problem(self) -> str:
+        """'Select yes, no or not sure', in the page's language."""
+        return choose_message(self.question) if self.question else gettext("Select an answer")
 
     def pre_validate(self, form: BaseForm) -> None:
-        """Reject a value the question does not offer (a missing one is InputRequired's)."""
+        """Reject a value the question does not offer (a missing one is answer_required's)."""
         offered = {choice[0] for choice in self.choices or ()}
         if self.data is not None and self.data not in offered:
-            raise StopValidation(self.message)
+            raise StopValidation(self.problem())
+
+
+def answer_required(form: BaseForm, field: AnswerField) -> None:
+    """InputRequired, with the question's own message."""
+    if not (field.raw_data and field.raw_data[0]):
+        field.errors = []
+        raise StopValidation(field.problem())
 
 
 class QuestionForm(FlaskForm):
-    """One question's page: the question's id, whether it is a change, and the answer."""
+    """The answer posted from a question's page (the view reads the page's other fields)."""
 
     class Meta:
         csrf = False
 
-    question = HiddenField()
-    review = HiddenField()
     answer = AnswerField(choices=[])
 
 
@@ -58,8 +70,8 @@ def question_form(
     question: Question, *, formdata: MultiDict[str, str] | None = None, **data: Any
 ) -> QuestionForm:
     """A form for the question, bound to posted ``formdata`` or filled from ``data``."""
-    form = QuestionForm(formdata=formdata, data={**data, "question": question.id})
+    form = QuestionForm(formdata=formdata, data=data)
     form.answer.choices = [(o.value, o.label) for o in question.options]
-    form.answer.message = choose_message(question)
-    form.answer.validators = [InputRequired(message=form.answer.message)]
+    form.answer.question = question
+    form.answer.validators = [answer_required]
     return form

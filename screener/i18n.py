@@ -16,14 +16,18 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.support import Translations
 from flask import Flask, current_app, g, request
 from flask_babel import Babel
 from werkzeug.routing import BaseConverter
+from wtforms.i18n import messages_path
 
 from screener.catalogs import (
+    DOMAIN,
     Message,
     catalog_directories,
     fingerprint,
@@ -51,6 +55,7 @@ class Language:
     direction: str  # "ltr" or "rtl"
     ruleset: Ruleset  # the rules with their texts in this language
     review: str  # "source" for the rules file's own language, else the translation's status
+    catalog: Translations  # the interface's messages in this language (empty for the source)
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,7 @@ class Languages:
         return negotiate(self, [tag])
 
 
-def _language(code: str, ruleset: Ruleset, review: str) -> Language:
+def _language(code: str, ruleset: Ruleset, review: str, catalog: Translations) -> Language:
     locale = Locale.parse(code)
     name = locale.get_language_name(locale) or code
     return Language(
@@ -87,6 +92,7 @@ def _language(code: str, ruleset: Ruleset, review: str) -> Language:
         direction=locale.text_direction,
         ruleset=ruleset,
         review=review,
+        catalog=catalog,
     )
 
 
@@ -101,7 +107,7 @@ def load_languages(
     """
     source = ruleset.language
     needed: set[Message] = needed_messages(ruleset)
-    complete: dict[str, Language] = {source: _language(source, ruleset, "source")}
+    complete = {source: _language(source, ruleset, "source", Translations(domain=DOMAIN))}
     problems: dict[str, str] = {}
     for code in sorted(found_codes(directories) - {source}):
         try:
@@ -130,7 +136,8 @@ def load_languages(
                     ruleset.filename,
                     now,
                 )
-        complete[code] = _language(code, ruleset.translated(code, catalog.gettext), review)
+        localized = ruleset.translated(code, catalog.gettext)
+        complete[code] = _language(code, localized, review, catalog)
 
     chosen = []
     everything = Languages(tuple(complete.values()))
@@ -164,12 +171,12 @@ def chosen() -> Language | None:
 
 
 def current() -> Language:
-    """The language of this request's page or response."""
-    language = chosen()
+    """The language of this request's page or response (worked out once per request)."""
+    language: Language | None = g.get("screener_current")
     if language is None:
-        offered = languages()
-        language = negotiate(offered, [tag for tag, _ in request.accept_languages])
-    return language or languages().default
+        language = chosen() or negotiate(languages(), [tag for tag, _ in request.accept_languages])
+        language = g.screener_current = language or languages().default
+    return language
 
 
 def negotiate(offered: Languages, accepted: Iterable[str]) -> Language | None:
@@ -199,6 +206,7 @@ def choose(tag: str | None) -> None:
     """Record an explicit choice of language for this request (a tag already checked)."""
     if tag:
         g.screener_language = languages().match(tag)
+        g.pop("screener_current", None)
 
 
 def choose_from_path(path: str) -> None:
@@ -212,6 +220,23 @@ def choose_from_path(path: str) -> None:
         language = languages().by_tag(parts[0])
         if language is not None:
             g.screener_language = language
+            g.pop("screener_current", None)
+
+
+@cache
+def wtforms_catalog(code: str) -> Translations:
+    """WTForms' own messages in a language, read from disk once per process."""
+    found = Translations.load(messages_path(), [code], domain="wtforms")
+    return found if isinstance(found, Translations) else Translations(domain="wtforms")
+
+
+def share_wtforms_catalog() -> None:
+    """Hand Flask-WTF's i18n this request's WTForms catalog, so it need not read it again.
+
+    Flask-WTF looks for it on the request before loading it from disk (which would
+    otherwise happen on every form page).
+    """
+    request.wtforms_translations = wtforms_catalog(current().code)  # type: ignore[attr-defined]
 
 
 def init_app(app: Flask, ruleset: Ruleset) -> Languages:
@@ -224,6 +249,14 @@ def init_app(app: Flask, ruleset: Ruleset) -> Languages:
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
     Babel(app, locale_selector=lambda: current().code)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    # The templates' gettext reads the page language's catalog (the same catalogs
+    # Flask-Babel reads, loaded once at start-up) instead of asking Flask-Babel to find
+    # them again for each of a page's dozens of messages.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda message: current().catalog.gettext(message),
+        ngettext=lambda one, many, n: current().catalog.ngettext(one, many, n),
+        newstyle=True,
+    )
 
     tags = sorted((lang.tag for lang in offered.offered), key=len, reverse=True)
 

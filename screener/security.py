@@ -40,6 +40,13 @@ UNUSED_FEATURES = (
 )
 PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in UNUSED_FEATURES)
 HSTS = "max-age=63072000; includeSubDomains"
+_ALWAYS = (
+    ("X-Content-Type-Options", "nosniff"),
+    # Not no-referrer: Flask-WTF's referrer check over HTTPS needs the origin.
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", PERMISSIONS_POLICY),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
 
 # The loader that host sites include from their own pages, and the hashed assets.
 _SHARED = ("embed_loader",)
@@ -81,11 +88,7 @@ def apply(response: Response, *, embed: bool) -> Response:
     headers["Content-Security-Policy"] = content_security_policy(ancestors)
     if not embed:
         headers["X-Frame-Options"] = "DENY"  # for browsers that predate frame-ancestors
-    headers["X-Content-Type-Options"] = "nosniff"
-    # Not no-referrer: Flask-WTF's referrer check over HTTPS needs the origin.
-    headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-    headers["Permissions-Policy"] = PERMISSIONS_POLICY
-    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers.extend(_ALWAYS)
     shared = request.endpoint in _SHARED
     headers["Cross-Origin-Resource-Policy"] = "cross-origin" if shared else "same-origin"
     if request.is_secure:

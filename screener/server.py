@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask
@@ -33,18 +34,45 @@ class _Gunicorn(BaseApplication):
         return cast("_WSGIAppType", self.application)
 
 
+def log_to_stderr() -> None:
+    """Screener's own log lines (warnings, and one per completed screening with its
+    outcome tier) go to standard error beside gunicorn's, in the same shape."""
+    logger = logging.getLogger("screener")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(
+            logging.Formatter(
+                "[%(asctime)s] [%(process)d] [%(levelname)s] screener: %(message)s",
+                "%Y-%m-%d %H:%M:%S %z",
+            )
+        )
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
 def run(app: Flask, *, host: str, port: int, workers: int) -> None:
     """Serve ``app`` until stopped, with ``workers`` worker processes."""
+    log_to_stderr()
+    options: dict[str, Any] = {}
+    if app.config["METRICS_PORT"]:
+        from screener import metrics
+
+        where = (app.config["METRICS_HOST"], app.config["METRICS_PORT"])
+        options["when_ready"] = lambda _arbiter: metrics.serve_from_master(*where)
+        options["child_exit"] = lambda _arbiter, worker: metrics.worker_gone(worker.pid)
     _Gunicorn(
         app,
         {
+            **options,
             "bind": f"{host}:{port}",
             "workers": workers,
             "preload_app": True,
             "accesslog": "-",
             "access_log_format": ACCESS_LOG_FORMAT,
             "errorlog": "-",
-            "forwarded_allow_ips": "127.0.0.1",
+            # Only these proxies may say a request came over HTTPS (for HSTS).
+            "forwarded_allow_ips": app.config["FORWARDED_ALLOW_IPS"],
             "limit_request_line": 4094,
             # No runtime control socket: it is not needed, and instances would share its path.
             "control_socket_disable": True,

@@ -26,7 +26,7 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from screener import api, engine, i18n, security
+from screener import api, engine, i18n, metrics, pages, security
 from screener.forms import question_form
 from screener.ruleset import Question
 from screener.screening import screening
@@ -58,9 +58,10 @@ def _answers() -> dict[str, str]:
         answers = screening().tokens.open(request.form.get("token", ""))
     except TokenError:
         raise ExpiredAnswers() from None
-    if engine.answer_problems(i18n.rules(), answers):
+    rules = i18n.rules()
+    if engine.answer_problems(rules, answers):
         raise ExpiredAnswers()
-    return engine.relevant_answers(i18n.rules(), answers)
+    return engine.relevant_answers(rules, answers)
 
 
 def _posted_question(answers: dict[str, str]) -> Question:
@@ -85,23 +86,48 @@ def _question_page(
     answers: dict[str, str],
     *,
     review: bool = False,
-    form: Any = None,
+    chosen: str | None = None,
+    errors: list[str] | None = None,
 ) -> str:
+    """A question's page, with the answer already given (or ``chosen``) selected."""
     ruleset = i18n.rules()
-    if form is None:
-        form = question_form(
-            question, answer=answers.get(question.id), review="1" if review else ""
-        )
     asked = engine.asked_questions(ruleset, answers)
-    return render_template(
+    selected = chosen if errors else answers.get(question.id)
+    return _draw(
         "question.html",
-        question=question,
-        form=form,
+        ("question", question.id, review),
         token=_seal(answers),
         number=asked.index(question) + 1,
+        drawn_before=not selected and not errors,
+        question=question,
+        chosen=selected,
+        errors=errors or [],
         review=review,
         step="question",
     )
+
+
+def _draw(
+    template: str,
+    key: tuple[Any, ...],
+    *,
+    token: str | None,
+    drawn_before: bool = True,
+    number: int | None = None,
+    **context: Any,
+) -> str:
+    """A page from the pages drawn at start-up, with this request's token, nonce and
+    number put in; or drawn now when it has an answer selected or an error to show."""
+    drawn = pages.find(_page_key(key)) if drawn_before and embed_host() is None else None
+    if drawn is None:
+        return render_template(template, token=token, number=number, **context)
+    return pages.fill(drawn, token=token, nonce=security.nonce(), number=number)
+
+
+def _page_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """What else a pre-drawn page depends on: its language, and the address it is under."""
+    chosen = i18n.chosen()
+    return (*key, i18n.current().tag, chosen.tag if chosen else None, is_embed())
 
 
 def _check_page(answers: dict[str, str]) -> str:
@@ -147,9 +173,11 @@ def answer() -> str:
     answers = _answers()
     question = _posted_question(answers)
     review = request.form.get("review") == "1"
+    i18n.share_wtforms_catalog()
     form = question_form(question, formdata=request.form)
     if not form.validate():
-        return _question_page(question, answers, review=review, form=form)
+        errors = [str(e) for e in form.answer.errors]
+        return _question_page(question, answers, review=review, chosen=None, errors=errors)
     answers = engine.relevant_answers(i18n.rules(), {**answers, question.id: form.answer.data})
     return _after(answers, question, review=review)
 
@@ -173,7 +201,7 @@ def back() -> str:
 def _start_page(answers: dict[str, str] | None) -> str:
     """The start page; with answers in hand when the person came back to it."""
     token = _seal(answers) if answers is not None else None
-    return render_template("start.html", token=token, step="start")
+    return _draw("start.html", ("start", token is not None), token=token, step="start")
 
 
 @bp.post("/change")
@@ -200,6 +228,9 @@ def _result_page(answers: dict[str, str]) -> str:
     if engine.next_question(ruleset, answers) is not None:
         return _after(answers, None, review=True)
     outcome = engine.evaluate(ruleset, answers)
+    channel = "kiosk" if current_app.config["KIOSK"] else "embed" if is_embed() else "web"
+    metrics.completed(outcome.outcome.id, channel)
+    log.info("screening completed: outcome %s", outcome.outcome.id)
     return render_template(
         "result.html",
         kiosk_idle=current_app.config["KIOSK_RESULT_IDLE"],
@@ -347,6 +378,38 @@ def embed_loader() -> Response:
     response = Response(loader.body, mimetype=loader.mimetype)
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+def _draw_pages() -> dict[pages.Key, str]:
+    """Every question page and start page in this request's language and address prefix,
+    with slots for the token, the nonce and the number (see screener/pages.py)."""
+    slots: dict[str, Any] = {"csp_nonce": pages.NONCE_SLOT, "chosen": None, "errors": []}
+    drawn = {}
+    for question in i18n.rules().questions:
+        for review in (False, True):
+            drawn[_page_key(("question", question.id, review))] = render_template(
+                "question.html",
+                question=question,
+                token=pages.TOKEN_SLOT,
+                number=pages.NUMBER_SLOT,
+                review=review,
+                step="question",
+                **slots,
+            )
+    for token in (None, pages.TOKEN_SLOT):
+        drawn[_page_key(("start", token is not None))] = render_template(
+            "start.html", token=token, step="start", **slots
+        )
+    return drawn
+
+
+def draw_pages(app: Flask) -> None:
+    """Draw the pages kept from start-up, under every prefix and in every language."""
+    paths: list[tuple[str, str | None]] = []
+    for prefix in ("", "/embed"):
+        for language in app.extensions["screener_languages"].offered:
+            paths += [(prefix, language.tag), (f"{prefix}/{language.tag}", None)]
+    pages.draw_all(app, _draw_pages, paths)
 
 
 def init_app(app: Flask) -> None:

@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -37,14 +38,22 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 3
 
 @contextmanager
 def running(
-    command: Sequence[str], port: int, env: dict[str, str] | None = None, cwd: str | None = None
+    command: Sequence[str],
+    port: int,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    log: Path | None = None,
 ) -> Iterator[str]:
-    """Run a server command until the block ends; yield its base URL."""
+    """Run a server command until the block ends; yield its base URL.
+
+    With ``log``, everything the server prints goes to that file (read it after the
+    block: the server has stopped and flushed by then)."""
+    output = open(log, "wb") if log is not None else subprocess.PIPE  # noqa: SIM115
     process = subprocess.Popen(
         command,
         env={**os.environ, **(env or {})},
         cwd=cwd,
-        stdout=subprocess.PIPE,
+        stdout=output,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
@@ -62,3 +71,5 @@ def running(
             process.wait()
         if process.stdout:
             process.stdout.close()
+        if log is not None and not isinstance(output, int):
+            output.close()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sys
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -82,3 +84,95 @@ def test_flask_run_works() -> None:
     ) as base:
         status, html = fetch(base + "/")
         assert status == 200 and "Is prostate massage safe for me to try?" in html
+
+
+def screen(base: str, prefix: str, answers: dict[str, str], seen: list[str]) -> str:
+    """One whole screening through the pages; every token met is added to ``seen``."""
+    _, html = fetch(f"{base}{prefix}/start", {})
+    for _ in range(40):
+        question = question_of(html.replace(f'action="{prefix}/answer"', 'action="/answer"'))
+        if question is None:
+            break
+        seen.append(token_of(html))
+        _, html = fetch(
+            f"{base}{prefix}/answer",
+            {"token": seen[-1], "question": question, "answer": answers.get(question, "no")},
+        )
+    seen.append(token_of(html))
+    _, html = fetch(f"{base}{prefix}/result", {"token": seen[-1]})
+    found = re.search(r'class="outcome outcome--(\w+)"', html)
+    assert found, "no result page"
+    return found.group(1)
+
+
+def test_logs_hold_no_answer_or_token_and_metrics_add_up(tmp_path: Path) -> None:
+    """Complete screenings on the production server, then read every line it logged."""
+    from screener.resources import default_rules_path, load_ruleset
+
+    ruleset = load_ruleset(default_rules_path())
+    port, metrics_port = free_port(), free_port()
+    log = tmp_path / "server.log"
+    env = {
+        "SCREENER_SECRET_KEY": "log privacy test key",
+        "SCREENER_METRICS_PORT": str(metrics_port),
+    }
+    plan = [
+        ("", {}, "info"),
+        ("/es", {"fever": "yes", "fever_very_unwell": "unsure"}, "urgent"),
+        ("/embed", {"prostate_cancer": "unsure"}, "clinician"),
+        ("", {"bleeding_risk": "yes"}, "clinician"),
+        ("/en-GB", {}, "info"),
+    ]
+    all_no = {q.id: "no" for q in ruleset.questions if q.when is None}
+    seen: list[str] = []
+    command = [str(BIN / "screener"), "serve", "--workers", "2", "--port", str(port)]
+    with running(command, port, env, log=log) as base:
+        for prefix, answers, expected in plan:
+            assert screen(base, prefix, answers, seen) == expected
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            fetch(base + "/result", {"token": seen[0][:-8] + "AAAAAAAA"})
+        assert refused.value.code == 400
+        refused.value.close()
+        request = urllib.request.Request(
+            base + "/api/v1/evaluate",
+            data=json.dumps({"answers": {**all_no, "weak_immunity": "yes"}}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.load(response)["outcome"]["id"] == "clinician"
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10) as m:
+            scraped = m.read().decode()
+    logged = log.read_text()
+
+    # The log says what happened ...
+    assert logged.count('"POST /answer" 200') + logged.count('"POST /es/answer" 200') >= 40
+    assert '"POST /result" 400' in logged
+    assert logged.count("screening completed: outcome urgent") == 1
+    # ... and nothing of anyone: no token (nor a piece of one), no question, no answer.
+    assert len(seen) > 60
+    for token in seen:
+        for piece in (token[:20], token[40:60], token[-20:]):
+            assert piece not in logged and piece not in scraped
+    for question in ruleset.questions:
+        assert question.id not in logged and question.id not in scraped
+    assert not re.search(r"\b(yes|unsure|Yes|Not sure|Sí|No lo sé)\b", logged)
+
+    # Metrics: every worker's counts add up, by tier, version and channel, and nothing else.
+    version = ruleset.version
+
+    def count(outcome: str, channel: str) -> float:
+        labels = f'channel="{channel}",outcome="{outcome}",ruleset_version="{version}"'
+        name = "screener_screenings_completed_total{" + labels + "} "
+        line = re.search("^" + re.escape(name) + r"([\d.]+)$", scraped, re.M)
+        assert line, (outcome, channel)
+        return float(line.group(1))
+
+    assert count("info", "web") == 2 and count("urgent", "web") == 1
+    assert count("clinician", "web") == 1 and count("clinician", "embed") == 1
+    assert count("clinician", "api") == 1 and count("urgent", "api") == 0
+    assert (
+        'screener_request_duration_seconds_count{method="POST",status="200",view="answer"}'
+        in scraped
+    )
+    labels = set(re.findall(r"(\w+)=\"", scraped))
+    assert labels <= {"channel", "outcome", "ruleset_version", "view", "method", "status", "le"}

@@ -1,0 +1,131 @@
+"""Pages drawn at start-up are the pages Jinja would draw for the request, slot for slot."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from screener import create_app
+from screener.ruleset import Ruleset
+from tests.conftest import SECRET
+
+HOST = "https://www.example.org"
+
+
+def same_page(html: str) -> str:
+    """The page with this request's nonce and answers token blanked out."""
+    html = re.sub(r'nonce="[^"]+"', 'nonce="N"', html)
+    html = re.sub(r"'nonce-[^']+'", "'nonce-N'", html)
+    return re.sub(r'name="token" value="[^"]+"', 'name="token" value="T"', html)
+
+
+@pytest.fixture(scope="module")
+def apps() -> tuple[Flask, Flask]:
+    """The same app twice: one with the pre-drawn pages, one that draws every page."""
+    drawn = create_app({"SECRET_KEY": SECRET, "EMBED_ORIGINS": [HOST], "KIOSK": False})
+    plain = create_app({"SECRET_KEY": SECRET, "EMBED_ORIGINS": [HOST], "KIOSK": False})
+    del plain.extensions["screener_pages"]
+    return drawn, plain
+
+
+def answers_reaching(ruleset: Ruleset, qid: str) -> dict[str, str]:
+    """Answers under which a question is asked (follow-ups need their reason)."""
+    answers: dict[str, str] = {}
+    question = ruleset.question_by_id[qid]
+    if question.when is not None:
+        for other in ruleset.questions:
+            if other.id != qid:
+                answers[other.id] = "yes"
+    return {k: v for k, v in answers.items() if ruleset.question_by_id[k].when is None}
+
+
+def test_the_pages_are_drawn_once_for_every_variant(apps: tuple[Flask, Flask]) -> None:
+    drawn, _ = apps
+    ruleset = drawn.extensions["screener"].ruleset
+    languages = drawn.extensions["screener_languages"].offered
+    # (questions x review + start with and without answers) x prefixes x language states
+    states = 2 * len(languages)  # each language by the browser, or in the address
+    assert len(drawn.extensions["screener_pages"]) == (len(ruleset.questions) * 2 + 2) * 2 * states
+
+
+@pytest.mark.parametrize("prefix", ["", "/es", "/en-GB", "/embed", "/embed/es"])
+@pytest.mark.parametrize("accept", [None, "es"])
+def test_every_pre_drawn_page_is_the_page_drawn_now(
+    apps: tuple[Flask, Flask], prefix: str, accept: str | None
+) -> None:
+    drawn, plain = apps
+    ruleset = drawn.extensions["screener"].ruleset
+    tokens = drawn.extensions["screener"].tokens
+    clients: list[FlaskClient] = [drawn.test_client(), plain.test_client()]
+    headers = {"Accept-Language": accept} if accept else {}
+    compared = 0
+    for question in ruleset.questions:
+        answers = answers_reaching(ruleset, question.id)
+        for review in ("", "1"):
+            data = {"token": tokens.seal(answers), "step": "question", "question": question.id}
+            if review:
+                data["review"] = review
+            pages = [
+                c.post(f"{prefix}/show", data=data, headers=headers).get_data(as_text=True)
+                for c in clients
+            ]
+            assert "SCREENERslot" not in pages[0], "every slot is filled"
+            assert same_page(pages[0]) == same_page(pages[1]), (prefix, question.id, review)
+            compared += 1
+    for data in ({}, {"token": tokens.seal({}), "step": "start"}):
+        path = f"{prefix}/show" if data else f"{prefix}/"
+        pages = [
+            (
+                c.post(path, data=data, headers=headers) if data else c.get(path, headers=headers)
+            ).get_data(as_text=True)
+            for c in clients
+        ]
+        assert same_page(pages[0]) == same_page(pages[1]), (prefix, data)
+        compared += 1
+    assert compared == len(ruleset.questions) * 2 + 2
+
+
+def test_a_selected_answer_an_error_or_an_embedding_site_draw_the_page_now(
+    apps: tuple[Flask, Flask],
+) -> None:
+    drawn, plain = apps
+    tokens = drawn.extensions["screener"].tokens
+    clients = [drawn.test_client(), plain.test_client()]
+    token = tokens.seal({"fever": "no"})
+    for path, data in (
+        ("/show", {"token": token, "step": "question", "question": "fever"}),  # "No" selected
+        ("/answer", {"token": token, "question": "severe_pain"}),  # no answer: the error
+        (
+            "/embed/show",
+            {"token": token, "step": "question", "question": "severe_pain", "host": HOST},
+        ),
+    ):
+        pages = [c.post(path, data=data).get_data(as_text=True) for c in clients]
+        assert same_page(pages[0]) == same_page(pages[1]), path
+    selected = clients[0].post(
+        "/show", data={"token": token, "step": "question", "question": "fever"}
+    )
+    assert 'value="no" checked' in selected.get_data(as_text=True)
+
+
+def test_the_pre_drawn_pages_hold_nothing_of_anyone(apps: tuple[Flask, Flask]) -> None:
+    """Filled before the first request, and never changed by one."""
+    drawn, _ = apps
+    before = dict(drawn.extensions["screener_pages"])
+    client = drawn.test_client()
+    tokens = drawn.extensions["screener"].tokens
+    client.post(
+        "/show",
+        data={
+            "token": tokens.seal({"fever": "yes"}),
+            "step": "question",
+            "question": "fever_very_unwell",
+        },
+    )
+    client.post("/answer", data={"token": tokens.seal({}), "question": "fever", "answer": "yes"})
+    assert drawn.extensions["screener_pages"] == before
+    for page in before.values():
+        assert "gAAAAA" not in page and " checked" not in page
