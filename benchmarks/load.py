@@ -69,6 +69,17 @@ def parse_wrk(output: str) -> Run:
     return Run(float(rps.group(1)), ms("50"), ms("99"), errors, int(total.group(1)))
 
 
+def combined(runs: list[Run]) -> Run:
+    """Slices of one measurement as one: mean throughput and median, worst p99, all errors."""
+    return Run(
+        rps=sum(r.rps for r in runs) / len(runs),
+        p50_ms=sorted(r.p50_ms for r in runs)[len(runs) // 2],
+        p99_ms=max(r.p99_ms for r in runs),
+        errors=sum(r.errors for r in runs),
+        requests=sum(r.requests for r in runs),
+    )
+
+
 def wrk(url: str, duration: int, connections: int, script: Path | None) -> Run:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
     if script is not None:
@@ -130,7 +141,12 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--duration", type=int, default=60, help="seconds per run (default 60)")
+    parser.add_argument(
+        "--duration", type=int, default=60, help="seconds per page and app, and of the soak (60)"
+    )
+    parser.add_argument(
+        "--slices", type=int, default=6, help="alternating runs each page is split into (6)"
+    )
     parser.add_argument("--connections", type=int, default=64, help="open connections (64)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
@@ -180,16 +196,27 @@ def main() -> int:
                 "question": post_script(scratch, f"{name}-start", {}),
                 "answer": post_script(scratch, f"{name}-answer", body),
             }
-        # Each page is measured on both apps back to back, so a change in the machine's
-        # load during the benchmark falls on both alike.
+        # The machine's speed drifts (other work on the host, CPU frequency), so each page
+        # is measured in alternating slices, Screener then the reference then the other
+        # way round, and the slices are added up: any drift falls on both alike.
+        piece = max(1, args.duration // args.slices)
         for label, path in (("start", "/"), ("question", "/start"), ("answer", "/answer")):
-            for name, base in bases.items():
-                print(
-                    f"{name:9} {label:8} {args.duration} s at {args.connections} connections ...",
-                    file=sys.stderr,
-                )
-                script = scripts[name].get(label)
-                results[name][label] = wrk(base + path, args.duration, args.connections, script)
+            print(f"{label}: {args.slices} x {piece} s per app ...", file=sys.stderr)
+            runs: dict[str, list[Run]] = {"screener": [], "reference": []}
+            for i in range(args.slices):
+                for name in ("screener", "reference")[:: 1 if i % 2 == 0 else -1]:
+                    script = scripts[name].get(label)
+                    runs[name].append(wrk(bases[name] + path, piece, args.connections, script))
+            for name, slices in runs.items():
+                results[name][label] = combined(slices)
+        # And one unbroken run of the busiest page, for errors under sustained load.
+        print(f"soak: answers, {args.duration} s ...", file=sys.stderr)
+        soak = wrk(
+            bases["screener"] + "/answer",
+            args.duration,
+            args.connections,
+            scripts["screener"]["answer"],
+        )
         rss = workers_rss_mb(servers["screener"].pid)
     finally:
         for server in servers.values():
@@ -202,7 +229,7 @@ def main() -> int:
     )
     print(
         f"Command: .venv/bin/python benchmarks/load.py --duration {args.duration} "
-        f"--connections {args.connections} --workers {workers}\n"
+        f"--slices {args.slices} --connections {args.connections} --workers {workers}\n"
     )
     header = (
         "page",
@@ -231,6 +258,11 @@ def main() -> int:
         )
     errors = sum(run.errors for run in results["screener"].values())
     print(f"\nScreener errors in all runs: {errors} (target 0)")
+    print(
+        f"Soak, answers for {args.duration} s unbroken at {args.connections} connections: "
+        f"{soak.requests} requests, {soak.rps:.0f} req/s, p50 {soak.p50_ms:.1f} ms, "
+        f"p99 {soak.p99_ms:.1f} ms, {soak.errors} errors (target 0)"
+    )
     biggest = max(rss) if rss else float("nan")
     print(
         f"Screener worker memory (RSS) after the runs: "

@@ -80,21 +80,27 @@ def content_security_policy(ancestors: str) -> str:
 
 
 def apply(response: Response, *, embed: bool) -> Response:
-    """Set the security headers on a response (``embed``: an /embed page, framable by the list)."""
-    headers = response.headers
+    """Set the security headers on a response (``embed``: an /embed page, framable by the list).
+
+    Screener's views set none of these themselves (the cacheable endpoints set only
+    Cache-Control, which is left alone), so they are added in one go.
+    """
     ancestors = "'none'"
     if embed and current_app.config["EMBED_ORIGINS"]:
         ancestors = " ".join(current_app.config["EMBED_ORIGINS"])
-    headers["Content-Security-Policy"] = content_security_policy(ancestors)
+    endpoint = request.endpoint
+    added = [
+        ("Content-Security-Policy", content_security_policy(ancestors)),
+        *_ALWAYS,
+        ("Cross-Origin-Resource-Policy", "cross-origin" if endpoint in _SHARED else "same-origin"),
+    ]
     if not embed:
-        headers["X-Frame-Options"] = "DENY"  # for browsers that predate frame-ancestors
-    headers.extend(_ALWAYS)
-    shared = request.endpoint in _SHARED
-    headers["Cross-Origin-Resource-Policy"] = "cross-origin" if shared else "same-origin"
+        added.append(("X-Frame-Options", "DENY"))  # for browsers that predate frame-ancestors
     if request.is_secure:
-        headers["Strict-Transport-Security"] = HSTS
-    if request.endpoint not in _CACHEABLE:
-        headers["Cache-Control"] = "no-store"
+        added.append(("Strict-Transport-Security", HSTS))
+    if endpoint not in _CACHEABLE:
+        added.append(("Cache-Control", "no-store"))
+    response.headers.extend(added)
     return response
 
 

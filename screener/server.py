@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import TYPE_CHECKING, Any, cast
 
@@ -54,6 +55,11 @@ def log_to_stderr() -> None:
 def run(app: Flask, *, host: str, port: int, workers: int) -> None:
     """Serve ``app`` until stopped, with ``workers`` worker processes."""
     log_to_stderr()
+    # Everything built so far (the app, its rules, catalogs and pre-drawn pages) lives as
+    # long as the process: keep it out of the garbage collector's way, so the workers
+    # forked from here neither rescan it nor copy it by touching it.
+    gc.collect()
+    gc.freeze()
     options: dict[str, Any] = {}
     if app.config["METRICS_PORT"]:
         from screener import metrics

@@ -88,10 +88,14 @@ def _question_page(
     review: bool = False,
     chosen: str | None = None,
     errors: list[str] | None = None,
+    asked: list[Question] | None = None,
 ) -> str:
-    """A question's page, with the answer already given (or ``chosen``) selected."""
-    ruleset = i18n.rules()
-    asked = engine.asked_questions(ruleset, answers)
+    """A question's page, with the answer already given (or ``chosen``) selected.
+
+    ``asked``: the questions these answers lead to, when the caller has them already.
+    """
+    if asked is None:
+        asked = engine.asked_questions(i18n.rules(), answers)
     selected = chosen if errors else answers.get(question.id)
     return _draw(
         "question.html",
@@ -142,13 +146,12 @@ def _after(answers: dict[str, str], current: Question | None, *, review: bool) -
     pending = engine.next_question(ruleset, answers)
     if review or pending is None:
         return _question_page(pending, answers, review=True) if pending else _check_page(answers)
+    asked = engine.asked_questions(ruleset, answers)
+    if current is None:
+        return _question_page(asked[0], answers, asked=asked)
     ids = [q.id for q in ruleset.questions]
-    later = [
-        q
-        for q in engine.asked_questions(ruleset, answers)
-        if current is None or ids.index(q.id) > ids.index(current.id)
-    ]
-    return _question_page(later[0] if later else pending, answers)
+    later = [q for q in asked if ids.index(q.id) > ids.index(current.id)]
+    return _question_page(later[0] if later else pending, answers, asked=asked)
 
 
 # --------------------------------------------------------------------------- pages
@@ -163,8 +166,8 @@ def start() -> str:
 @bp.post("/start")
 def begin() -> str:
     """Start, or resume when coming back from the first question with answers in hand."""
-    answers = _answers() if request.form.get("token") else {}
-    return _after(answers, None, review=False)
+    posted = bool(request.content_length) and bool(request.form.get("token"))
+    return _after(_answers() if posted else {}, None, review=False)
 
 
 @bp.post("/answer")
@@ -305,9 +308,11 @@ def _reject_cross_site() -> None:
 
 def _headers(response: Response) -> Response:
     """Security headers on everything; no caching and the language on pages and API answers."""
-    security.apply(response, embed=is_embed())
+    embed = is_embed()
+    security.apply(response, embed=embed)
     if request.endpoint not in ("static", "assets.asset", "embed_loader"):
-        response.headers.setdefault("Content-Language", i18n.current().tag)
+        if response.headers.get("Content-Language") is None:  # API problems say "en"
+            response.headers.add("Content-Language", i18n.current().tag)
         if i18n.chosen() is None:
             response.headers.add("Vary", "Accept-Language")
     return response

@@ -43,11 +43,9 @@ def spanish(app: Flask) -> Language:
 
 def test_english_and_spanish_are_offered_english_first(app: Flask) -> None:
     offered = languages(app).offered
-    assert [(lang.tag, lang.name, lang.direction) for lang in offered] == [
-        (ENGLISH, "English", "ltr"),
-        (SPANISH, "Español", "ltr"),
-    ]
-    assert offered[0].review == "source" and offered[1].review == "draft"
+    found = [(lang.tag, lang.name, lang.direction) for lang in offered]
+    assert found[0] == (ENGLISH, "English", "ltr") and offered[0].review == "source"
+    assert (SPANISH, "Español", "ltr") in found and spanish(app).review == "draft"
 
 
 @pytest.mark.parametrize(
@@ -56,9 +54,9 @@ def test_english_and_spanish_are_offered_english_first(app: Flask) -> None:
         (None, ENGLISH),
         ("es", SPANISH),
         ("es-MX,es;q=0.9,en;q=0.5", SPANISH),
-        ("fr-FR,de;q=0.8", ENGLISH),  # neither offered: the default
+        ("xx-YY,zz;q=0.8", ENGLISH),  # neither offered: the default
         ("en-US,es;q=0.5", ENGLISH),
-        ("de, es;q=0.3", SPANISH),
+        ("zz, es;q=0.3", SPANISH),
     ],
 )
 def test_the_browser_language_is_used_without_a_choice(
