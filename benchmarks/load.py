@@ -2,9 +2,10 @@
 
     .venv/bin/python benchmarks/load.py [--duration 60] [--connections 64] [--workers N]
 
-Both apps run under `screener.server.run` (gunicorn, preloaded, the same worker
-count: one per core unless --workers says otherwise), one after the other on
-loopback ports, and wrk drives each for the same time at the same concurrency:
+Both apps run at once under `screener.server.run` (gunicorn, preloaded, the same
+worker count: one per core unless --workers says otherwise) on loopback ports,
+and wrk drives each in turn, in alternating slices, for the same time at the
+same concurrency:
 
 * the start page,                 GET  /
 * the first question page,        POST /start   (Screener has no GET question page:

@@ -208,7 +208,14 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
     if settings.get("METRICS_PORT"):
         # Before prometheus_client is first imported: the workers' counts then add up.
         directory = tempfile.mkdtemp(prefix="screener-metrics-")
-        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        master = os.getpid()
+
+        def remove_counts() -> None:
+            # Workers inherit this hook; only the master, leaving last, may remove the counts.
+            if os.getpid() == master:
+                shutil.rmtree(directory, ignore_errors=True)
+
+        atexit.register(remove_counts)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
     try:
         app = create_app()

@@ -174,7 +174,8 @@ def current() -> Language:
     """The language of this request's page or response (worked out once per request)."""
     language: Language | None = g.get("screener_current")
     if language is None:
-        language = chosen() or negotiate(languages(), [tag for tag, _ in request.accept_languages])
+        accepted = [tag for tag, quality in request.accept_languages if quality > 0]
+        language = chosen() or negotiate(languages(), accepted)
         language = g.screener_current = language or languages().default
     return language
 

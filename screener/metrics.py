@@ -38,11 +38,19 @@ class Metrics:
     latency: Histogram
 
 
+METHODS = frozenset({"GET", "HEAD", "POST", "OPTIONS"})
+
+
 def view_name() -> str:
     """The kind of page, the same under every prefix: ``answer``, ``api.evaluate``, ``asset``."""
-    endpoint = request.endpoint or "not_found"
+    endpoint = request.endpoint or "unrouted"  # no such page, or not with this method
     blueprint, _, view = endpoint.rpartition(".")
     return f"api.{view}" if blueprint == "api" else view
+
+
+def method_name() -> str:
+    """The request's method, or "other": a label must not take whatever a client sends."""
+    return request.method if request.method in METHODS else "other"
 
 
 def completed(outcome: str, channel: str) -> None:
@@ -95,9 +103,8 @@ def init_app(app: Flask) -> None:
         started = g.get("screener_started")
         if started is not None:
             elapsed = time.perf_counter() - started
-            metrics.latency.labels(view_name(), request.method, str(response.status_code)).observe(
-                elapsed
-            )
+            labels = (view_name(), method_name(), str(response.status_code))
+            metrics.latency.labels(*labels).observe(elapsed)
         return response
 
 

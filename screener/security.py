@@ -94,12 +94,14 @@ def apply(response: Response, *, embed: bool) -> Response:
         *_ALWAYS,
         ("Cross-Origin-Resource-Policy", "cross-origin" if endpoint in _SHARED else "same-origin"),
     ]
-    if not embed:
+    if ancestors == "'none'":
         added.append(("X-Frame-Options", "DENY"))  # for browsers that predate frame-ancestors
     if request.is_secure:
         added.append(("Strict-Transport-Security", HSTS))
     if endpoint not in _CACHEABLE:
         added.append(("Cache-Control", "no-store"))
+    elif response.status_code >= 400:  # a missing asset must not be cached as missing
+        response.headers["Cache-Control"] = "no-store"
     response.headers.extend(added)
     return response
 

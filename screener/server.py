@@ -7,6 +7,7 @@ import logging
 from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask
+from flask.logging import default_handler
 from gunicorn.app.base import BaseApplication
 
 if TYPE_CHECKING:
@@ -38,9 +39,11 @@ class _Gunicorn(BaseApplication):
 def log_to_stderr() -> None:
     """Screener's own log lines (warnings, and one per completed screening with its
     outcome tier) go to standard error beside gunicorn's, in the same shape."""
-    logger = logging.getLogger("screener")
-    if not logger.handlers:
+    logger = logging.getLogger("screener")  # also the app's logger: Flask names it after the app
+    logger.removeHandler(default_handler)
+    if not any(getattr(h, "screener", False) for h in logger.handlers):
         handler = logging.StreamHandler()
+        handler.screener = True  # type: ignore[attr-defined]
         handler.setFormatter(
             logging.Formatter(
                 "[%(asctime)s] [%(process)d] [%(levelname)s] screener: %(message)s",

@@ -338,13 +338,30 @@ def _problem_page(error: HTTPException) -> Response:
     return api.with_allow(Response(page, status=code), error)
 
 
-def _server_error(error: Exception) -> tuple[str, int] | Response:
-    # Where it failed, but not the exception's message: it could hold an answer.
-    frames = traceback.extract_tb(error.__traceback__)
+def _no_tracebacks(record: logging.LogRecord) -> bool:
+    """Keep Screener's log lines, without any traceback (its values could hold an answer)."""
+    if record.exc_info:
+        error = record.exc_info[1]
+        frames = traceback.extract_tb(error.__traceback__) if error is not None else []
+        where = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in frames[-3:])
+        record.msg = f"{record.getMessage()} ({type(error).__name__} at {where})"
+        record.args = ()
+        record.exc_info = None
+        record.exc_text = None
+    return True
+
+
+def log_failure(error: BaseException | None) -> None:
+    """Where it failed, but not the exception's message or values: they could hold an answer."""
+    frames = traceback.extract_tb(error.__traceback__) if error is not None else []
     where = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(frames))
     log.error(
         "unhandled %s on %s %s at %s", type(error).__name__, request.method, request.path, where
     )
+
+
+def _server_error(error: Exception) -> tuple[str, int] | Response:
+    log_failure(error)
     if api.is_api_request():
         return api.with_cors(api.problem(500, "Server error", "Something went wrong; try again."))
     i18n.choose_from_path(request.path)
@@ -420,6 +437,11 @@ def draw_pages(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     """Attach the pages (also under /embed), the cross-site guard, headers and error pages."""
     security.init_app(app)
+    # Flask's own last-resort logs (a failure inside an error page or an after-request
+    # hook) would print the whole traceback, values and all: log where, not what.
+    app.log_exception = lambda exc_info: log_failure(exc_info[1])  # type: ignore[method-assign]
+    if _no_tracebacks not in app.logger.filters:
+        app.logger.addFilter(_no_tracebacks)
     app.register_blueprint(bp)
     app.register_blueprint(bp, name="embed", url_prefix="/embed")
     app.register_blueprint(bp, name="screening_in", url_prefix="/<language:lang>")

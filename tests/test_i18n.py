@@ -57,6 +57,7 @@ def test_english_and_spanish_are_offered_english_first(app: Flask) -> None:
         ("xx-YY,zz;q=0.8", ENGLISH),  # neither offered: the default
         ("en-US,es;q=0.5", ENGLISH),
         ("zz, es;q=0.3", SPANISH),
+        ("es;q=0, en;q=0.1", ENGLISH),  # q=0: "not Spanish"
     ],
 )
 def test_the_browser_language_is_used_without_a_choice(

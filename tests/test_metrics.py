@@ -72,3 +72,14 @@ def test_screenings_are_counted_by_tier_and_channel_only() -> None:
     }
     ruleset = app.extensions["screener"].ruleset
     assert not any(q.id in text for q in ruleset.questions)
+
+
+def test_labels_take_no_free_text_from_the_client() -> None:
+    app = create_app({"SECRET_KEY": SECRET, "METRICS_PORT": 9464})
+    client = app.test_client()
+    for method in ("BREW", "PROPFIND", "XYZZYXYZZY"):
+        client.open("/", method=method)
+    client.get("/no/such/page")
+    text = metrics.exposition(app).decode()
+    assert 'method="other"' in text and 'view="unrouted"' in text
+    assert "BREW" not in text and "PROPFIND" not in text and "no/such" not in text

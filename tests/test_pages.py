@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from screener import create_app
+from screener import create_app, pages
 from screener.ruleset import Ruleset
 from tests.conftest import SECRET
 
@@ -51,12 +51,35 @@ def test_the_pages_are_drawn_once_for_every_variant(apps: tuple[Flask, Flask]) -
     assert len(drawn.extensions["screener_pages"]) == (len(ruleset.questions) * 2 + 2) * 2 * states
 
 
+@pytest.fixture(scope="module")
+def kiosk_apps() -> tuple[Flask, Flask]:
+    drawn = create_app({"SECRET_KEY": SECRET, "KIOSK": True})
+    plain = create_app({"SECRET_KEY": SECRET, "KIOSK": True})
+    del plain.extensions["screener_pages"]
+    return drawn, plain
+
+
+@pytest.mark.parametrize("kiosk", [False, True], ids=["site", "kiosk"])
 @pytest.mark.parametrize("prefix", ["", "/es", "/en-GB", "/embed", "/embed/es"])
-@pytest.mark.parametrize("accept", [None, "es"])
+@pytest.mark.parametrize("accept", [None, "es-MX,es;q=0.9"])
 def test_every_pre_drawn_page_is_the_page_drawn_now(
-    apps: tuple[Flask, Flask], prefix: str, accept: str | None
+    apps: tuple[Flask, Flask],
+    kiosk_apps: tuple[Flask, Flask],
+    prefix: str,
+    accept: str | None,
+    kiosk: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    drawn, plain = apps
+    drawn, plain = kiosk_apps if kiosk else apps
+    used: list[object] = []
+    original = pages.find
+
+    def counted(key: pages.Key) -> str | None:
+        found = original(key)
+        used.append(found)
+        return found
+
+    monkeypatch.setattr(pages, "find", counted)
     ruleset = drawn.extensions["screener"].ruleset
     tokens = drawn.extensions["screener"].tokens
     clients: list[FlaskClient] = [drawn.test_client(), plain.test_client()]
@@ -68,24 +91,27 @@ def test_every_pre_drawn_page_is_the_page_drawn_now(
             data = {"token": tokens.seal(answers), "step": "question", "question": question.id}
             if review:
                 data["review"] = review
-            pages = [
-                c.post(f"{prefix}/show", data=data, headers=headers).get_data(as_text=True)
-                for c in clients
-            ]
-            assert "SCREENERslot" not in pages[0], "every slot is filled"
-            assert same_page(pages[0]) == same_page(pages[1]), (prefix, question.id, review)
+            responses = [c.post(f"{prefix}/show", data=data, headers=headers) for c in clients]
+            assert [r.status_code for r in responses] == [200, 200]
+            shown = [r.get_data(as_text=True) for r in responses]
+            assert "SCREENERslot" not in shown[0], "every slot is filled"
+            assert f'name="question" value="{question.id}"' in shown[0]
+            assert same_page(shown[0]) == same_page(shown[1]), (prefix, question.id, review)
             compared += 1
     for data in ({}, {"token": tokens.seal({}), "step": "start"}):
         path = f"{prefix}/show" if data else f"{prefix}/"
-        pages = [
-            (
-                c.post(path, data=data, headers=headers) if data else c.get(path, headers=headers)
-            ).get_data(as_text=True)
+        responses = [
+            c.post(path, data=data, headers=headers) if data else c.get(path, headers=headers)
             for c in clients
         ]
-        assert same_page(pages[0]) == same_page(pages[1]), (prefix, data)
+        assert [r.status_code for r in responses] == [200, 200]
+        shown = [r.get_data(as_text=True) for r in responses]
+        assert "SCREENERslot" not in shown[0]
+        assert same_page(shown[0]) == same_page(shown[1]), (prefix, data)
         compared += 1
     assert compared == len(ruleset.questions) * 2 + 2
+    hits = [found for found in used if found is not None]
+    assert len(hits) == compared, "every one of these pages came from those drawn at start-up"
 
 
 def test_a_selected_answer_an_error_or_an_embedding_site_draw_the_page_now(

@@ -183,3 +183,34 @@ def test_bodies_are_limited(app: Flask, client: FlaskClient) -> None:
     assert app.config["MAX_CONTENT_LENGTH"] == 64 * 1024
     response = client.post("/answer", data={"token": "x" * (65 * 1024)})
     assert response.status_code == 413
+
+
+def test_frames_are_refused_by_both_headers_unless_a_host_may_embed() -> None:
+    listed = create_app({"SECRET_KEY": SECRET, "EMBED_ORIGINS": [HOST]}).test_client()
+    unlisted = create_app({"SECRET_KEY": SECRET}).test_client()
+    assert "X-Frame-Options" not in listed.get("/embed/").headers
+    assert unlisted.get("/embed/").headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in unlisted.get("/embed/").headers["Content-Security-Policy"]
+
+
+def test_a_missing_asset_is_not_cached(client: FlaskClient) -> None:
+    missing = client.get("/assets/screener-000000000000.css")
+    assert missing.status_code == 404 and missing.headers["Cache-Control"] == "no-store"
+    found = client.get("/embed.js")
+    assert "no-store" not in found.headers["Cache-Control"]
+
+
+def test_a_failure_after_the_page_logs_where_not_what(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = create_app({"SECRET_KEY": SECRET})
+
+    @app.after_request
+    def _fails(response: object) -> object:
+        raise ValueError("severe_pain=yes for the person at the front desk")
+
+    with caplog.at_level("ERROR"):
+        response = app.test_client().get("/")
+    assert response.status_code == 500
+    assert "unhandled ValueError on GET / at" in caplog.text
+    assert "severe_pain" not in caplog.text and "Traceback" not in caplog.text
