@@ -41,6 +41,9 @@ from screener.ruleset import Ruleset
 
 log = logging.getLogger("screener")
 
+# Where a request's language waits in its WSGI environ: (tag, whether Accept-Language chose it).
+LANGUAGE_KEY = "screener.language"
+
 # The review of a translation whose texts changed after a clinician approved them.
 CHANGED = "changed since review"
 
@@ -174,9 +177,14 @@ def current() -> Language:
     """The language of this request's page or response (worked out once per request)."""
     language: Language | None = g.get("screener_current")
     if language is None:
-        accepted = [tag for tag, quality in request.accept_languages if quality > 0]
-        language = chosen() or negotiate(languages(), accepted)
-        language = g.screener_current = language or languages().default
+        picked = chosen()
+        if picked is None:
+            accepted = [tag for tag, quality in request.accept_languages if quality > 0]
+            picked = negotiate(languages(), accepted) or languages().default
+        language = g.screener_current = picked
+        # For the response's Content-Language, and Vary when the browser chose it
+        # (security.SecurityHeaders writes both).
+        request.environ[LANGUAGE_KEY] = (language.tag, chosen() is None)
     return language
 
 

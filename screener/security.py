@@ -10,9 +10,14 @@ the threat model these headers answer.
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, request
+
+from screener.i18n import LANGUAGE_KEY
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 # Browser features Screener never uses: denied to its pages and anything they could load.
 UNUSED_FEATURES = (
@@ -48,62 +53,73 @@ _ALWAYS = (
     ("Cross-Origin-Opener-Policy", "same-origin"),
 )
 
-# The loader that host sites include from their own pages, and the hashed assets.
-_SHARED = ("embed_loader",)
-_CACHEABLE = ("static", "assets.asset", "embed_loader")
+
+NONCE_KEY = "screener.csp_nonce"  # where a request's nonce waits in its WSGI environ
 
 
 def nonce() -> str:
     """This request's CSP nonce (made on first use)."""
-    value: str | None = g.get("csp_nonce")
+    environ = request.environ
+    value: str | None = environ.get(NONCE_KEY)
     if value is None:
-        value = g.csp_nonce = secrets.token_urlsafe(18)
+        value = environ[NONCE_KEY] = secrets.token_urlsafe(18)
     return value
 
 
-def content_security_policy(ancestors: str) -> str:
-    """The policy for this request, with its nonce and ``frame-ancestors``."""
-    n = nonce()
-    return "; ".join(
-        (
-            "default-src 'none'",
-            f"script-src 'nonce-{n}' 'strict-dynamic'",
-            f"style-src 'nonce-{n}'",
-            "img-src 'self' data:",
-            "connect-src 'self'",
-            "form-action 'self'",
-            "base-uri 'none'",
-            "object-src 'none'",
-            f"frame-ancestors {ancestors}",
-        )
+def content_security_policy(value: str, ancestors: str) -> str:
+    """The policy for a response, with its nonce and ``frame-ancestors``."""
+    return (
+        f"default-src 'none'; script-src 'nonce-{value}' 'strict-dynamic'; "
+        f"style-src 'nonce-{value}'; img-src 'self' data:; connect-src 'self'; "
+        "form-action 'self'; base-uri 'none'; object-src 'none'; "
+        f"frame-ancestors {ancestors}"
     )
 
 
-def apply(response: Response, *, embed: bool) -> Response:
-    """Set the security headers on a response (``embed``: an /embed page, framable by the list).
+class SecurityHeaders:
+    """WSGI middleware that adds the security headers to every response Screener sends.
 
-    Screener's views set none of these themselves (the cacheable endpoints set only
-    Cache-Control, which is left alone), so they are added in one go.
+    It works on the plain header list as the response starts, so it costs a few list
+    operations per request; the nonce is the one the page was drawn with.
     """
-    ancestors = "'none'"
-    if embed and current_app.config["EMBED_ORIGINS"]:
-        ancestors = " ".join(current_app.config["EMBED_ORIGINS"])
-    endpoint = request.endpoint
-    added = [
-        ("Content-Security-Policy", content_security_policy(ancestors)),
-        *_ALWAYS,
-        ("Cross-Origin-Resource-Policy", "cross-origin" if endpoint in _SHARED else "same-origin"),
-    ]
-    if ancestors == "'none'":
-        added.append(("X-Frame-Options", "DENY"))  # for browsers that predate frame-ancestors
-    if request.is_secure:
-        added.append(("Strict-Transport-Security", HSTS))
-    if endpoint not in _CACHEABLE:
-        added.append(("Cache-Control", "no-store"))
-    elif response.status_code >= 400:  # a missing asset must not be cached as missing
-        response.headers["Cache-Control"] = "no-store"
-    response.headers.extend(added)
-    return response
+
+    def __init__(self, wsgi_app: WSGIApplication, embed_origins: list[str]) -> None:
+        self.wsgi_app = wsgi_app
+        self.embed_ancestors = " ".join(embed_origins) if embed_origins else "'none'"
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Any:
+        path = environ.get("PATH_INFO", "")
+        embed = path == "/embed" or path.startswith("/embed/")
+        ancestors = self.embed_ancestors if embed else "'none'"
+        loader = path == "/embed.js"
+        cacheable = loader or path.startswith(("/assets/", "/static/"))
+        secure = environ.get("wsgi.url_scheme") == "https"
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            value = environ.get(NONCE_KEY) or secrets.token_urlsafe(18)
+            headers.append(("Content-Security-Policy", content_security_policy(value, ancestors)))
+            headers.extend(_ALWAYS)
+            headers.append(
+                ("Cross-Origin-Resource-Policy", "cross-origin" if loader else "same-origin")
+            )
+            if ancestors == "'none'":
+                headers.append(("X-Frame-Options", "DENY"))  # for browsers before frame-ancestors
+            if secure:
+                headers.append(("Strict-Transport-Security", HSTS))
+            language = environ.get(LANGUAGE_KEY)  # set when the response has a language
+            if language is not None:
+                if not any(name.lower() == "content-language" for name, _ in headers):
+                    headers.append(("Content-Language", language[0]))  # API problems say "en"
+                if language[1]:
+                    headers.append(("Vary", "Accept-Language"))
+            if not cacheable:
+                headers.append(("Cache-Control", "no-store"))
+            elif not status.startswith(("2", "3")):  # a missing asset must not be cached as missing
+                headers[:] = [h for h in headers if h[0].lower() != "cache-control"]
+                headers.append(("Cache-Control", "no-store"))
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)
 
 
 def init_app(app: Flask) -> None:
@@ -124,3 +140,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _nonce() -> dict[str, Any]:
         return {"csp_nonce": nonce()}
+
+    app.wsgi_app = SecurityHeaders(  # type: ignore[method-assign]
+        app.wsgi_app, app.config["EMBED_ORIGINS"]
+    )

@@ -295,27 +295,16 @@ def _reject_cross_site() -> None:
         # The API is a pure function of what is posted, with no cookies or state to
         # ride on; browsers may call it from the embed allow-list (CORS).
         return
-    site = request.headers.get("Sec-Fetch-Site")
+    environ = request.environ
+    site = environ.get("HTTP_SEC_FETCH_SITE")
     if site is not None:
         if site not in ("same-origin", "none"):
             abort(403)
         return
     # Host only: behind a proxy that ends TLS the scheme seen here may differ.
-    origin = request.headers.get("Origin")
+    origin = environ.get("HTTP_ORIGIN")
     if origin is not None and urlsplit(origin).netloc != request.host:
         abort(403)
-
-
-def _headers(response: Response) -> Response:
-    """Security headers on everything; no caching and the language on pages and API answers."""
-    embed = is_embed()
-    security.apply(response, embed=embed)
-    if request.endpoint not in ("static", "assets.asset", "embed_loader"):
-        if response.headers.get("Content-Language") is None:  # API problems say "en"
-            response.headers.add("Content-Language", i18n.current().tag)
-        if i18n.chosen() is None:
-            response.headers.add("Vary", "Accept-Language")
-    return response
 
 
 _PROBLEMS = {
@@ -448,7 +437,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp, name="embed_in", url_prefix="/embed/<language:lang>")
     app.add_url_rule("/embed.js", "embed_loader", embed_loader)
     app.before_request(_reject_cross_site)
-    app.after_request(_headers)
     app.register_error_handler(HTTPException, _problem_page)
     app.register_error_handler(Exception, _server_error)
 
