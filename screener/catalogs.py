@@ -90,3 +90,18 @@ def fingerprint(catalog: Translations, messages: Iterable[Message]) -> str:
         for original, translated in pairs:
             digest.update(f"{original}\x1f{translated}\x1e".encode())
     return digest.hexdigest()
+
+
+# The review of a translation whose texts changed after a clinician approved them.
+CHANGED = "changed since review"
+
+
+def review_status(ruleset: Ruleset, code: str, now: str) -> str:
+    """A translation's clinical review as it stands: its recorded status, "not recorded",
+    or CHANGED when it was approved for other texts than ``now`` fingerprints."""
+    entry = ruleset.translations.get(code)
+    if entry is None:
+        return "not recorded"
+    if entry.status == "approved" and entry.reviewed_sha256 != now:
+        return CHANGED
+    return entry.status

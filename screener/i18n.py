@@ -27,6 +27,7 @@ from werkzeug.routing import BaseConverter
 from wtforms.i18n import messages_path
 
 from screener.catalogs import (
+    CHANGED,
     DOMAIN,
     Message,
     catalog_directories,
@@ -34,6 +35,7 @@ from screener.catalogs import (
     found_codes,
     load_catalog,
     needed_messages,
+    review_status,
     untranslated,
 )
 from screener.config import ConfigError
@@ -43,9 +45,6 @@ log = logging.getLogger("screener")
 
 # Where a request's language waits in its WSGI environ: (tag, whether Accept-Language chose it).
 LANGUAGE_KEY = "screener.language"
-
-# The review of a translation whose texts changed after a clinician approved them.
-CHANGED = "changed since review"
 
 
 @dataclass(frozen=True)
@@ -126,19 +125,16 @@ def load_languages(
                 f"(the first: {missing[0][:60]!r})"
             )
             continue
-        translation = ruleset.translations.get(code)
-        review = translation.status if translation else "not recorded"
-        if translation and review == "approved":
-            now = fingerprint(catalog, needed)
-            if translation.reviewed_sha256 != now:
-                review = CHANGED
-                log.warning(
-                    "The %s translation is approved in %s for other texts than its catalog "
-                    "holds now (sha256 %s): its pages say it has not been checked",
-                    code,
-                    ruleset.filename,
-                    now,
-                )
+        now = fingerprint(catalog, needed)
+        review = review_status(ruleset, code, now)
+        if review == CHANGED:
+            log.warning(
+                "The %s translation is approved in %s for other texts than its catalog "
+                "holds now (sha256 %s): its pages say it has not been checked",
+                code,
+                ruleset.filename,
+                now,
+            )
         localized = ruleset.translated(code, catalog.gettext)
         complete[code] = _language(code, localized, review, catalog)
 

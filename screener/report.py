@@ -10,12 +10,14 @@ import jinja2
 
 from screener import engine
 from screener.catalogs import (
+    CHANGED,
     catalog_directories,
     fingerprint,
     found_codes,
     interface_messages,
     load_catalog,
     needed_messages,
+    review_status,
 )
 from screener.resources import data_dir
 from screener.ruleset import AllOf, AnswerIn, AnyOf, Condition, Not, Ruleset
@@ -47,7 +49,7 @@ def describe(cond: Condition, ruleset: Ruleset, *, nested: bool = False) -> str:
 
 STATUS_WORDS = {
     "approved": "Approved by a clinical reviewer",
-    "changed": "Not reviewed as it stands: approved, but its texts have changed since",
+    CHANGED: "Not reviewed as it stands: approved, but its texts have changed since",
     "in-review": "In clinical review, not yet approved",
     "draft": "Draft: not reviewed by a clinician",
     "not recorded": "Not reviewed by a clinician: the rules file has no entry for it",
@@ -73,9 +75,7 @@ def translations(ruleset: Ruleset, extra_directories: list[str] | None = None) -
         pairs = [(t, known.get(t.text)) for t in texts]
         entry = ruleset.translations.get(code)
         now = fingerprint(catalog, needed)
-        status = entry.status if entry else "not recorded"
-        if status == "approved" and entry and entry.reviewed_sha256 != now:
-            status = "changed"
+        status = review_status(ruleset, code, now)
         found.append(
             {
                 "code": code,

@@ -327,12 +327,17 @@ def _problem_page(error: HTTPException) -> Response:
     return api.with_allow(Response(page, status=code), error)
 
 
+def _places(error: BaseException | None) -> list[str]:
+    """Where an exception passed, outermost first, as file:line (no values, no messages)."""
+    frames = traceback.extract_tb(error.__traceback__) if error is not None else []
+    return [f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in frames]
+
+
 def _no_tracebacks(record: logging.LogRecord) -> bool:
     """Keep Screener's log lines, without any traceback (its values could hold an answer)."""
     if record.exc_info:
         error = record.exc_info[1]
-        frames = traceback.extract_tb(error.__traceback__) if error is not None else []
-        where = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in frames[-3:])
+        where = " < ".join(_places(error)[-3:])
         record.msg = f"{record.getMessage()} ({type(error).__name__} at {where})"
         record.args = ()
         record.exc_info = None
@@ -342,8 +347,7 @@ def _no_tracebacks(record: logging.LogRecord) -> bool:
 
 def log_failure(error: BaseException | None) -> None:
     """Where it failed, but not the exception's message or values: they could hold an answer."""
-    frames = traceback.extract_tb(error.__traceback__) if error is not None else []
-    where = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(frames))
+    where = " < ".join(reversed(_places(error)))
     log.error(
         "unhandled %s on %s %s at %s", type(error).__name__, request.method, request.path, where
     )
