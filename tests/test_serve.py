@@ -178,18 +178,38 @@ def test_logs_hold_no_answer_or_token_and_metrics_add_up(tmp_path: Path) -> None
     assert labels <= {"channel", "outcome", "ruleset_version", "view", "method", "status", "le"}
 
 
+def workers_of(master: int, expect: int, gone: str | None = None) -> list[str]:
+    """The master's worker pids, once there are `expect` of them (and `gone` is not one).
+
+    gunicorn answers as soon as one worker is up, so the others may still be
+    booting when the first page comes back: wait for them rather than race.
+    """
+    import subprocess
+    import time
+
+    deadline = time.monotonic() + 30
+    while True:
+        now = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True
+        ).stdout.split()
+        if len(now) == expect and gone not in now:
+            return now
+        assert time.monotonic() < deadline, (
+            f"workers of {master}: {now}, wanted {expect} without {gone}"
+        )
+        time.sleep(0.2)
+
+
 def test_metrics_survive_a_worker_that_exits(tmp_path: Path) -> None:
     """gunicorn replaces a worker that dies; the counts and the pages must carry on."""
     import os
     import signal
     import subprocess
-    import time
 
     port, metrics_port = free_port(), free_port()
     env = {"SCREENER_SECRET_KEY": "metrics restart key", "SCREENER_METRICS_PORT": str(metrics_port)}
     command = [str(BIN / "screener"), "serve", "--workers", "2", "--port", str(port)]
     with running(command, port, env, log=tmp_path / "server.log") as base:
-        fetch(base + "/start", {})
         master = next(
             int(line.split()[0])
             for line in subprocess.run(
@@ -200,23 +220,21 @@ def test_metrics_survive_a_worker_that_exits(tmp_path: Path) -> None:
             ).stdout.splitlines()
             if f"--port {port}" in line and "--workers 2" in line
         )
-        workers = subprocess.run(
-            ["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True, check=True
-        ).stdout.split()
-        assert len(workers) == 2
+        workers = workers_of(master, 2)
+        for _ in range(4):  # counted by the workers that are about to be replaced
+            status, _ = fetch(base + "/start", {})
+            assert status == 200
         os.kill(int(workers[0]), signal.SIGTERM)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            now = subprocess.run(
-                ["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True
-            ).stdout.split()
-            if len(now) == 2 and workers[0] not in now:
-                break
-            time.sleep(0.2)
+        workers_of(master, 2, gone=workers[0])
         for _ in range(6):  # both workers, the new one among them, answer pages
             status, _ = fetch(base + "/start", {})
             assert status == 200
         with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10) as m:
             scraped = m.read().decode()
-    assert 'view="begin"' in scraped
+    begun = sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in scraped.splitlines()
+        if line.startswith("screener_request_duration_seconds_count") and 'view="begin"' in line
+    )
+    assert begun == 10, scraped
     assert "Traceback" not in (tmp_path / "server.log").read_text()
