@@ -13,6 +13,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, request
+from flask.sessions import NullSession, SessionInterface
 
 from screener.i18n import LANGUAGE_KEY
 
@@ -122,12 +123,42 @@ class SecurityHeaders:
         return self.wsgi_app(environ, start)
 
 
-def init_app(app: Flask) -> None:
-    """Cookies, should anything ever set one, are host-only, secure, HttpOnly and strict.
+class NoSession(NullSession):
+    """The only session a Screener request has: empty, and refusing anything put in it."""
 
-    Screener itself sets none (a test checks every page); these settings make sure a
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(
+            "Screener keeps no session: nothing about a person may be stored in a cookie"
+        )
+
+    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _refuse
+
+
+class NoSessions(SessionInterface):
+    """Flask's session, switched off: no cookie is read, signed or set, on any request.
+
+    Screener's answers travel only in the page's answers token (screener.state). Flask
+    would otherwise build a signing serializer for every request to read a cookie that
+    never exists; with this interface there is nothing to read and nothing to save.
+    """
+
+    null_session_class = NoSession
+
+    def open_session(self, app: Flask, request: Any) -> NoSession:
+        return NoSession()
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        return None
+
+
+def init_app(app: Flask) -> None:
+    """No session at all; and cookies, should a future change bring one back, that are
+    host-only, secure, HttpOnly and strict.
+
+    Screener sets no cookie (a test checks every page); these settings make sure a
     future change cannot quietly add a weak one.
     """
+    app.session_interface = NoSessions()
     app.config.update(
         SESSION_COOKIE_NAME="__Host-screener",
         SESSION_COOKIE_SECURE=True,

@@ -163,8 +163,29 @@ def test_the_loader_may_be_included_by_other_sites(client: FlaskClient) -> None:
     assert client.get("/").headers["Cross-Origin-Resource-Policy"] == "same-origin"
 
 
-def test_a_cookie_would_be_host_only_secure_http_only_and_strict() -> None:
+def test_nothing_can_be_put_in_a_session() -> None:
     app = create_app({"SECRET_KEY": SECRET})
+
+    @app.get("/test-only-session")
+    def _writes_a_session() -> str:
+        session["x"] = "1"
+        return "ok"
+
+    with app.test_request_context("/"):
+        assert not session and session.get("x") is None
+        with pytest.raises(RuntimeError, match="Screener keeps no session"):
+            session["x"] = "1"
+    response = app.test_client().get("/test-only-session", base_url="https://localhost")
+    assert response.status_code == 500
+    assert "Set-Cookie" not in response.headers
+
+
+def test_a_cookie_would_be_host_only_secure_http_only_and_strict() -> None:
+    """Should a future change bring Flask's cookie session back, its cookie is locked down."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    app = create_app({"SECRET_KEY": SECRET})
+    app.session_interface = SecureCookieSessionInterface()
 
     @app.get("/test-only-session")
     def _writes_a_session() -> str:

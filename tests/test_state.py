@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
+import struct
 import time
 
 import pytest
 
-from screener.state import TokenBox, TokenError
+from screener.state import MAX_CLOCK_SKEW, TokenBox, TokenError
 
 ANSWERS = {"fever": "no", "severe_pain": "unsure"}
 
@@ -22,11 +23,60 @@ def test_round_trip() -> None:
     assert box().open(box().seal(ANSWERS)) == ANSWERS
 
 
+def raw(token: str) -> bytes:
+    return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+
+
+def spelt(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
 def test_token_reveals_nothing() -> None:
     token = box().seal(ANSWERS)
-    raw = base64.urlsafe_b64decode(token)
+    raw_bytes = raw(token)
+    assert "=" not in token and "+" not in token and "/" not in token
     for text in ("fever", "unsure", "severe_pain"):
-        assert text.encode() not in raw and text not in token
+        assert text.encode() not in raw_bytes and text not in token
+    assert b"a" * 16 not in raw_bytes  # the rules' sha256 is authenticated, not carried
+
+
+def test_the_time_it_was_sealed_cannot_be_changed() -> None:
+    """The header is authenticated: moving the time forward would stretch its lifetime."""
+    now = int(time.time())
+    token = box(ttl=600).seal(ANSWERS, now=now - 601)
+    data = raw(token)
+    version, _ = struct.unpack(">BQ", data[:9])
+    moved = spelt(struct.pack(">BQ", version, now) + data[9:])
+    with pytest.raises(TokenError, match="tampered"):
+        box(ttl=600).open(moved, now=now)
+    with pytest.raises(TokenError, match="another version"):
+        box().open(spelt(bytes([1]) + data[1:]))
+
+
+def test_a_token_has_one_spelling_only() -> None:
+    """The same bytes written with different spare bits in the last character are refused."""
+    token = box().seal(ANSWERS)
+    assert len(token) % 4 in (2, 3), "these answers must leave spare bits at the end"
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(token[-1])
+    other = token[:-1] + alphabet[last ^ 1]
+    assert raw(other) == raw(token)
+    with pytest.raises(TokenError, match="malformed"):
+        box().open(other)
+
+
+def test_clocks_may_differ_a_little() -> None:
+    now = int(time.time())
+    assert box().open(box().seal(ANSWERS, now=now + MAX_CLOCK_SKEW), now=now) == ANSWERS
+    with pytest.raises(TokenError, match="future"):
+        box().open(box().seal(ANSWERS, now=now + MAX_CLOCK_SKEW + 1), now=now)
+
+
+def test_the_old_answers_token_is_refused() -> None:
+    """Fernet tokens from before this format are refused, never misread."""
+    fernet = "gAAAAABpKk" + "A" * 130 + "=="
+    with pytest.raises(TokenError):
+        box().open(fernet)
 
 
 def test_each_token_differs() -> None:
