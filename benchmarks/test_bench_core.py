@@ -15,6 +15,7 @@ any machine:
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import time
 from collections.abc import Mapping
@@ -25,6 +26,7 @@ import pytest
 from screener import engine, verify
 from screener.resources import default_rules_path, load_ruleset
 from screener.ruleset import Ruleset
+from screener.state import TokenBox
 
 RULESET = load_ruleset(default_rules_path())
 YES = ("yes", "unsure")
@@ -106,6 +108,40 @@ def test_verify(benchmark: Any, record: dict[str, float]) -> None:
     result = benchmark.pedantic(verify.verify, args=(RULESET,), rounds=5, warmup_rounds=1)
     assert result.ok
     record["verify"] = benchmark.stats.stats.median
+
+
+TOKENS = BATCH[:200]
+
+
+def test_token(benchmark: Any, record: dict[str, float]) -> None:
+    """Every page seals an answers token, and every page after the first opens one."""
+    box = TokenBox("benchmark key", ruleset_sha256=RULESET.sha256, ttl_seconds=900)
+
+    def run() -> None:
+        for answers in TOKENS:
+            assert box.open(box.seal(answers)) == answers
+
+    benchmark.pedantic(run, rounds=30, warmup_rounds=2)
+    record["token"] = benchmark.stats.stats.median / len(TOKENS)
+
+
+def test_token_reference(benchmark: Any, record: dict[str, float]) -> None:
+    """The same with Fernet (AES-128-CBC and HMAC-SHA256), the answers token's earlier format."""
+    from cryptography.fernet import Fernet
+
+    fernet = Fernet(Fernet.generate_key())
+
+    def run() -> None:
+        for answers in TOKENS:
+            sealed = fernet.encrypt(
+                json.dumps(
+                    {"r": RULESET.sha256, "a": answers}, separators=(",", ":"), sort_keys=True
+                ).encode()
+            )
+            assert json.loads(fernet.decrypt(sealed, ttl=900))["a"] == answers
+
+    benchmark.pedantic(run, rounds=30, warmup_rounds=2)
+    record["token_reference"] = benchmark.stats.stats.median / len(TOKENS)
 
 
 @pytest.mark.parametrize("sample", [20_000])

@@ -45,6 +45,9 @@ MAX_CLOCK_SKEW = 60
 MAX_TOKEN_LENGTH = 8192
 # Unpadded URL-safe base64 only; anything else is refused before it is decoded.
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]+")
+# Made once: json.dumps with options builds a new encoder on every call.
+_JSON_OUT = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=True)
+_JSON_IN = json.JSONDecoder()
 
 
 class TokenError(Exception):
@@ -99,7 +102,7 @@ class TokenBox:
         """Encrypt the answers into a token stamped with the current time."""
         header = _HEADER.pack(_VERSION, int(time.time()) if now is None else now)
         nonce = os.urandom(_NONCE_BYTES)
-        payload = json.dumps(dict(answers), separators=(",", ":"), sort_keys=True)
+        payload = _JSON_OUT.encode(dict(answers))
         sealed = self._ciphers[0].encrypt(nonce, payload.encode("utf-8"), header + self._rules)
         return _encode(header + nonce + sealed)
 
@@ -128,7 +131,7 @@ class TokenBox:
         if current - sealed_at > self.ttl_seconds:
             raise TokenError("the token has expired")
         try:
-            answers = json.loads(payload)
+            answers = _JSON_IN.decode(payload.decode("utf-8"))
         except ValueError as e:  # sealed with our key, so this would be our own bug
             raise TokenError("the token holds no answers") from e
         if not isinstance(answers, dict) or not all(
