@@ -26,7 +26,7 @@ import pytest
 from screener import engine, verify
 from screener.resources import default_rules_path, load_ruleset
 from screener.ruleset import Ruleset
-from screener.state import TokenBox
+from screener.state import TokenBox, padded_length
 
 RULESET = load_ruleset(default_rules_path())
 YES = ("yes", "unsure")
@@ -115,7 +115,13 @@ TOKENS = BATCH[:200]
 
 def test_token(benchmark: Any, record: dict[str, float]) -> None:
     """Every page seals an answers token, and every page after the first opens one."""
-    box = TokenBox("benchmark key", ruleset_sha256=RULESET.sha256, ttl_seconds=900)
+    longest = {q.id: max(q.values, key=len) for q in RULESET.questions}
+    box = TokenBox(
+        "benchmark key",
+        ruleset_sha256=RULESET.sha256,
+        ttl_seconds=900,
+        padded_to=padded_length(longest),  # as the app seals them: every token one length
+    )
 
     def run() -> None:
         for answers in TOKENS:

@@ -17,7 +17,7 @@ from flask import Flask
 from screener import config as settings
 from screener.resources import data_dir, default_rules_path, load_ruleset
 from screener.screening import Screening
-from screener.state import MAX_TOKEN_LENGTH, TokenBox
+from screener.state import MAX_TOKEN_LENGTH, CipherUnavailable, TokenBox, padded_length
 
 __all__ = ["create_app"]
 
@@ -45,13 +45,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_FORM_PARTS"] = min(app.config["MAX_FORM_PARTS"], 100)
 
     ruleset = load_ruleset(app.config["RULES"] or default_rules_path())
-    tokens = TokenBox(
-        app.config["SECRET_KEY"],
-        ruleset_sha256=ruleset.sha256,
-        ttl_seconds=int(app.config["ANSWERS_TTL"]),
-        fallbacks=app.config["SECRET_KEY_FALLBACKS"],
-    )
+    # Every token is padded to the longest answers, so its length tells nothing.
     longest = {q.id: max(q.values, key=len) for q in ruleset.questions}
+    try:
+        tokens = TokenBox(
+            app.config["SECRET_KEY"],
+            ruleset_sha256=ruleset.sha256,
+            ttl_seconds=int(app.config["ANSWERS_TTL"]),
+            fallbacks=app.config["SECRET_KEY_FALLBACKS"],
+            padded_to=padded_length(longest),
+        )
+    except CipherUnavailable as e:
+        raise settings.ConfigError(str(e)) from e
     if len(tokens.seal(longest)) > MAX_TOKEN_LENGTH:
         raise settings.ConfigError(
             f"{ruleset.filename}: with {len(ruleset.questions)} questions the answers no longer "

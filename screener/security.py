@@ -131,7 +131,7 @@ class NoSession(NullSession):
             "Screener keeps no session: nothing about a person may be stored in a cookie"
         )
 
-    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _refuse
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = update = setdefault = _refuse
 
 
 class NoSessions(SessionInterface):

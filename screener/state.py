@@ -14,9 +14,14 @@ A token is URL-safe base64, without padding, of::
 
 The version and time are authenticated, with the ruleset's sha256, as associated
 data: changing any of them, or opening the token for other rules, fails. GCM-SIV
-keeps the answers safe even if a random nonce were ever repeated, so there is no
-limit to count tokens against; it is also cheaper than HMAC plus CBC, and every
+keeps the answers safe even if a random nonce were ever repeated, with usage
+limits no site could reach; it is also cheaper than HMAC plus CBC, and every
 page seals a token.
+
+The JSON is padded with spaces to the length of the longest answers the rules
+allow, so every token of a ruleset is as long as every other: a token's length
+says nothing about how far someone got or what they answered ("no" is shorter
+than "unsure").
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ import struct
 import time
 from collections.abc import Mapping, Sequence
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCMSIV
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -40,6 +45,9 @@ _VERSION = 2
 _HEADER = struct.Struct(">BQ")  # version, sealed at
 _NONCE_BYTES = 12
 _TAG_BYTES = 16
+# Answers longer than the padding (only a bug could seal them) are padded to a multiple
+# of this, so even they show no more than a rough size.
+_PAD_BLOCK = 64
 # Clocks of instances behind one load balancer may differ a little; not by more.
 MAX_CLOCK_SKEW = 60
 MAX_TOKEN_LENGTH = 8192
@@ -54,13 +62,28 @@ class TokenError(Exception):
     """A token that cannot be used: tampered, expired, truncated or for other rules."""
 
 
+class CipherUnavailable(RuntimeError):
+    """This machine's cryptography library cannot do AES-GCM-SIV."""
+
+
 def _cipher(secret: str | bytes) -> AESGCMSIV:
     raw = secret.encode("utf-8") if isinstance(secret, str) else secret
     if not raw:
         raise ValueError("the secret key must not be empty")
-    return AESGCMSIV(
-        HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_CONTEXT).derive(raw)
-    )
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_CONTEXT).derive(raw)
+    try:
+        return AESGCMSIV(key)
+    except UnsupportedAlgorithm as e:
+        raise CipherUnavailable(
+            "the answers token needs AES-GCM-SIV, which this Python's cryptography library "
+            "cannot do: it needs OpenSSL 3.2 or later and no FIPS mode. Install cryptography "
+            "from PyPI's wheels (they bring their own OpenSSL); see docs/deploy.md"
+        ) from e
+
+
+def padded_length(answers: Mapping[str, str]) -> int:
+    """How long these answers are as a token's JSON: the padding for the longest answers."""
+    return len(_JSON_OUT.encode(dict(answers)).encode("utf-8"))
 
 
 def _encode(raw: bytes) -> str:
@@ -91,9 +114,15 @@ class TokenBox:
         ruleset_sha256: str,
         ttl_seconds: int,
         fallbacks: Sequence[str | bytes] = (),
+        padded_to: int = 0,
     ) -> None:
-        """Derive the keys once; the first key seals, every key opens."""
+        """Derive the keys once; the first key seals, every key opens.
+
+        ``padded_to``: the length every token's JSON is padded to, normally
+        ``padded_length`` of the longest answers the rules allow.
+        """
         self._ciphers = [_cipher(secret), *(_cipher(s) for s in fallbacks)]
+        self.padded_to = padded_to
         self._rules = ruleset_sha256.encode("ascii")
         self.ruleset_sha256 = ruleset_sha256
         self.ttl_seconds = ttl_seconds
@@ -102,8 +131,11 @@ class TokenBox:
         """Encrypt the answers into a token stamped with the current time."""
         header = _HEADER.pack(_VERSION, int(time.time()) if now is None else now)
         nonce = os.urandom(_NONCE_BYTES)
-        payload = _JSON_OUT.encode(dict(answers))
-        sealed = self._ciphers[0].encrypt(nonce, payload.encode("utf-8"), header + self._rules)
+        payload = _JSON_OUT.encode(dict(answers)).encode("utf-8")
+        size = len(payload)
+        size = self.padded_to if size <= self.padded_to else -(-size // _PAD_BLOCK) * _PAD_BLOCK
+        payload += b" " * (size - len(payload))  # JSON allows trailing white space
+        sealed = self._ciphers[0].encrypt(nonce, payload, header + self._rules)
         return _encode(header + nonce + sealed)
 
     def open(self, token: str, *, now: int | None = None) -> dict[str, str]:

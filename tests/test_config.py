@@ -92,6 +92,22 @@ def test_rules_too_big_for_the_answers_token_are_refused(tmp_path: Path) -> None
         create_app({"TESTING": True, "SECRET_KEY": "k", "RULES": str(rules)})
 
 
+def test_a_cryptography_library_without_aes_gcm_siv_is_a_clear_configuration_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """OpenSSL before 3.2, or FIPS mode: refuse to start, saying why, rather than crash."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+
+    from screener import state
+
+    def unsupported(key: bytes) -> None:
+        raise UnsupportedAlgorithm("AES-GCM-SIV is not supported by this version of OpenSSL")
+
+    monkeypatch.setattr(state, "AESGCMSIV", unsupported)
+    with pytest.raises(ConfigError, match=r"needs AES-GCM-SIV.*OpenSSL 3\.2 or later"):
+        create_app({"TESTING": True, "SECRET_KEY": "k"})
+
+
 def test_theme_and_logo_are_served_with_content_addresses(tmp_path: Path) -> None:
     (tmp_path / "theme.css").write_text(":root { --screener-brand: #5b2a86; }")
     (tmp_path / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)

@@ -156,3 +156,4 @@ def test_the_pre_drawn_pages_hold_nothing_of_anyone(apps: tuple[Flask, Flask]) -
     for page in before.values():
         tokens = re.findall(r'name="token" value="([^"]*)"', page)
         assert set(tokens) <= {pages.TOKEN_SLOT} and " checked" not in page
+        assert "AgAAAA" not in page  # how every token begins (version 2, then the time)

@@ -175,6 +175,12 @@ def test_nothing_can_be_put_in_a_session() -> None:
         assert not session and session.get("x") is None
         with pytest.raises(RuntimeError, match="Screener keeps no session"):
             session["x"] = "1"
+        this = session._get_current_object()  # type: ignore[attr-defined]
+        with pytest.raises(RuntimeError, match="Screener keeps no session"):
+            this |= {"x": "1"}
+        with pytest.raises(RuntimeError, match="Screener keeps no session"):
+            session.update(x="1")
+        assert not session
     response = app.test_client().get("/test-only-session", base_url="https://localhost")
     assert response.status_code == 500
     assert "Set-Cookie" not in response.headers

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
+import json
 import struct
 import time
 
 import pytest
 
-from screener.state import MAX_CLOCK_SKEW, TokenBox, TokenError
+from screener.state import MAX_CLOCK_SKEW, TokenBox, TokenError, padded_length
 
 ANSWERS = {"fever": "no", "severe_pain": "unsure"}
 
@@ -38,6 +39,26 @@ def test_token_reveals_nothing() -> None:
     for text in ("fever", "unsure", "severe_pain"):
         assert text.encode() not in raw_bytes and text not in token
     assert b"a" * 16 not in raw_bytes  # the rules' sha256 is authenticated, not carried
+
+
+def test_tokens_padded_to_the_longest_answers_are_all_one_length() -> None:
+    longest = {"fever": "unsure", "severe_pain": "unsure"}
+    padded = TokenBox(
+        "k", ruleset_sha256="a" * 64, ttl_seconds=60, padded_to=padded_length(longest)
+    )
+    answer_sets: list[dict[str, str]] = [{}, {"fever": "no"}, {"fever": "yes"}, ANSWERS, longest]
+    assert len({len(padded.seal(a)) for a in answer_sets}) == 1
+    assert len(raw(padded.seal({}))) == 9 + 12 + padded_length(longest) + 16  # no more than that
+    assert [padded.open(padded.seal(a)) for a in answer_sets] == answer_sets
+    assert len({len(box().seal(a)) for a in answer_sets}) == 1  # unpadded: one 64-byte block
+
+
+def test_answers_longer_than_the_padding_still_round_trip_in_blocks() -> None:
+    padded = TokenBox("k", ruleset_sha256="a" * 64, ttl_seconds=60, padded_to=40)
+    long = {f"question_{i}": "unsure" for i in range(10)}
+    token = padded.seal(long)
+    assert padded.open(token) == long
+    assert (len(raw(token)) - 9 - 12 - 16) % 64 == 0
 
 
 def test_the_time_it_was_sealed_cannot_be_changed() -> None:
@@ -73,10 +94,18 @@ def test_clocks_may_differ_a_little() -> None:
 
 
 def test_the_old_answers_token_is_refused() -> None:
-    """Fernet tokens from before this format are refused, never misread."""
-    fernet = "gAAAAABpKk" + "A" * 130 + "=="
-    with pytest.raises(TokenError):
+    """Fernet tokens, the earlier format, made with the same secret, are refused."""
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"screener answers token v1")
+    old = Fernet(base64.urlsafe_b64encode(key.derive(b"secret")))
+    fernet = old.encrypt(json.dumps({"r": "a" * 64, "a": ANSWERS}).encode()).decode()
+    with pytest.raises(TokenError, match="malformed"):
         box().open(fernet)
+    with pytest.raises(TokenError, match="another version"):
+        box().open(fernet.rstrip("="))
 
 
 def test_each_token_differs() -> None:

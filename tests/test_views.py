@@ -293,6 +293,20 @@ def test_bad_token_gives_the_expired_page(browser: Browser, path: str, token: st
     expired_page(browser)
 
 
+def test_every_token_is_as_long_as_every_other(browser: Browser) -> None:
+    """A token's length must not tell how far someone got or what they answered."""
+    lengths = set()
+    for default in ("No", "Not sure", "Yes"):
+        start(browser)
+        for _ in range(40):
+            lengths.add(len(browser.token()))
+            if browser.question_id() is None:
+                break
+            browser.answer(default)
+        assert browser.h1 == "Check your answers"
+    assert len(lengths) == 1, lengths
+
+
 def test_tampered_token(browser: Browser) -> None:
     start(browser).answer_all({})
     token = browser.token()

@@ -21,7 +21,7 @@ QUESTIONS = [
     ("cannot_urinate", "Are you unable to pass urine (pee), or passing only a few drops?"),
 ]
 OPTIONS = [("yes", "Yes"), ("no", "No"), ("unsure", "Not sure")]
-FILLER = "AgAAAAB" + "x" * 45  # a hidden field as long as the first question page's answers token
+FILLER = "AgAAAAB" + "x" * 577  # a hidden field as long as Screener's answers token (584)
 
 
 def create_app() -> Flask:
