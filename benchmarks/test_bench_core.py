@@ -23,10 +23,10 @@ from typing import Any
 
 import pytest
 
-from screener import engine, verify
+from screener import create_app, engine, verify
 from screener.resources import default_rules_path, load_ruleset
 from screener.ruleset import Ruleset
-from screener.state import TokenBox, padded_length
+from screener.state import TokenBox
 
 RULESET = load_ruleset(default_rules_path())
 YES = ("yes", "unsure")
@@ -115,13 +115,8 @@ TOKENS = BATCH[:200]
 
 def test_token(benchmark: Any, record: dict[str, float]) -> None:
     """Every page seals an answers token, and every page after the first opens one."""
-    longest = {q.id: max(q.values, key=len) for q in RULESET.questions}
-    box = TokenBox(
-        "benchmark key",
-        ruleset_sha256=RULESET.sha256,
-        ttl_seconds=900,
-        padded_to=padded_length(longest),  # as the app seals them: every token one length
-    )
+    # The app's own box, so the tokens are padded exactly as pages seal them.
+    box: TokenBox = create_app({"SECRET_KEY": "benchmark key"}).extensions["screener"].tokens
 
     def run() -> None:
         for answers in TOKENS:

@@ -85,19 +85,24 @@ def complete_answers(ruleset: Ruleset, answers: Mapping[str, str]) -> dict[str, 
     return full
 
 
+def progress(
+    ruleset: Ruleset, answers: Mapping[str, str]
+) -> tuple[list[Question], Question | None]:
+    """The questions asked so far or still to come, and the first of them without an
+    answer (None when all are answered), from one walk of the rules."""
+    relevant = relevant_answers(ruleset, answers)
+    asked = [q for q in ruleset.questions if is_asked(q, relevant)]
+    return asked, next((q for q in asked if q.id not in relevant), None)
+
+
 def asked_questions(ruleset: Ruleset, answers: Mapping[str, str]) -> list[Question]:
     """The questions asked so far or still to come, given the answers so far."""
-    relevant = relevant_answers(ruleset, answers)
-    return [q for q in ruleset.questions if is_asked(q, relevant)]
+    return progress(ruleset, answers)[0]
 
 
 def next_question(ruleset: Ruleset, answers: Mapping[str, str]) -> Question | None:
     """The first asked question without an answer, or None when all are answered."""
-    relevant = relevant_answers(ruleset, answers)
-    for question in ruleset.questions:
-        if question.id not in relevant and is_asked(question, relevant):
-            return question
-    return None
+    return progress(ruleset, answers)[1]
 
 
 def previous_question(

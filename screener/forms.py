@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from babel.lists import format_list
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import RadioField
 from wtforms.form import BaseForm
 from wtforms.validators import StopValidation
 
+from screener.i18n import gettext
 from screener.ruleset import Question
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.support import Translations
@@ -228,6 +229,13 @@ def choose_from_path(path: str) -> None:
             g.pop("screener_current", None)
 
 
+def gettext(message: str, **variables: Any) -> str:
+    """A text of Screener's in this request's language, from the catalog loaded at
+    start-up (Flask-Babel would load the same files again, in every worker)."""
+    text: str = current().catalog.gettext(message)
+    return text % variables if variables else text
+
+
 @cache
 def wtforms_catalog(code: str) -> Translations:
     """WTForms' own messages in a language, read from disk once per process."""
@@ -258,7 +266,7 @@ def init_app(app: Flask, ruleset: Ruleset) -> Languages:
     # Flask-Babel reads, loaded once at start-up) instead of asking Flask-Babel to find
     # them again for each of a page's dozens of messages.
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda message: current().catalog.gettext(message),
+        gettext=gettext,
         ngettext=lambda one, many, n: current().catalog.ngettext(one, many, n),
         newstyle=True,
     )

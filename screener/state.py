@@ -132,9 +132,10 @@ class TokenBox:
         header = _HEADER.pack(_VERSION, int(time.time()) if now is None else now)
         nonce = os.urandom(_NONCE_BYTES)
         payload = _JSON_OUT.encode(dict(answers)).encode("utf-8")
-        size = len(payload)
-        size = self.padded_to if size <= self.padded_to else -(-size // _PAD_BLOCK) * _PAD_BLOCK
-        payload += b" " * (size - len(payload))  # JSON allows trailing white space
+        short = self.padded_to - len(payload)
+        if short < 0:
+            short = -len(payload) % _PAD_BLOCK
+        payload += b" " * short  # JSON allows trailing white space
         sealed = self._ciphers[0].encrypt(nonce, payload, header + self._rules)
         return _encode(header + nonce + sealed)
 

@@ -86,17 +86,16 @@ def _question_page(
     answers: dict[str, str],
     *,
     review: bool = False,
-    chosen: str | None = None,
     errors: list[str] | None = None,
     asked: list[Question] | None = None,
 ) -> str:
-    """A question's page, with the answer already given (or ``chosen``) selected.
+    """A question's page, with the answer already given selected (none after an error).
 
     ``asked``: the questions these answers lead to, when the caller has them already.
     """
     if asked is None:
         asked = engine.asked_questions(i18n.rules(), answers)
-    selected = chosen if errors else answers.get(question.id)
+    selected = None if errors else answers.get(question.id)
     return _draw(
         "question.html",
         ("question", question.id, review),
@@ -134,19 +133,19 @@ def _page_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
     return (*key, i18n.current().tag, chosen.tag if chosen else None, is_embed())
 
 
-def _check_page(answers: dict[str, str]) -> str:
-    ruleset = i18n.rules()
-    rows = [(q, q.label(answers[q.id])) for q in engine.asked_questions(ruleset, answers)]
+def _check_page(answers: dict[str, str], asked: list[Question]) -> str:
+    rows = [(q, q.label(answers[q.id])) for q in asked]
     return render_template("check.html", rows=rows, token=_seal(answers), step="check")
 
 
 def _after(answers: dict[str, str], current: Question | None, *, review: bool) -> str:
     """The page after ``current``: the next question in order, or the check page when done."""
     ruleset = i18n.rules()
-    pending = engine.next_question(ruleset, answers)
-    if review or pending is None:
-        return _question_page(pending, answers, review=True) if pending else _check_page(answers)
-    asked = engine.asked_questions(ruleset, answers)
+    asked, pending = engine.progress(ruleset, answers)
+    if pending is None:
+        return _check_page(answers, asked)
+    if review:
+        return _question_page(pending, answers, review=True, asked=asked)
     if current is None:
         return _question_page(asked[0], answers, asked=asked)
     ids = [q.id for q in ruleset.questions]
@@ -180,7 +179,7 @@ def answer() -> str:
     form = question_form(question, formdata=request.form)
     if not form.validate():
         errors = [str(e) for e in form.answer.errors]
-        return _question_page(question, answers, review=review, chosen=None, errors=errors)
+        return _question_page(question, answers, review=review, errors=errors)
     answers = engine.relevant_answers(i18n.rules(), {**answers, question.id: form.answer.data})
     return _after(answers, question, review=review)
 
@@ -228,7 +227,8 @@ def result() -> str:
 
 def _result_page(answers: dict[str, str]) -> str:
     ruleset = i18n.rules()
-    if engine.next_question(ruleset, answers) is not None:
+    asked, pending = engine.progress(ruleset, answers)
+    if pending is not None:
         return _after(answers, None, review=True)
     outcome = engine.evaluate(ruleset, answers)
     channel = "kiosk" if current_app.config["KIOSK"] else "embed" if is_embed() else "web"
@@ -238,7 +238,7 @@ def _result_page(answers: dict[str, str]) -> str:
         "result.html",
         kiosk_idle=current_app.config["KIOSK_RESULT_IDLE"],
         result=outcome,
-        answered=[(q, q.label(answers[q.id])) for q in engine.asked_questions(ruleset, answers)],
+        answered=[(q, q.label(answers[q.id])) for q in asked],
         screened_at=screening().now(),
         step="result",
     )
