@@ -25,13 +25,21 @@ def catalog_directories(extra: Sequence[str]) -> list[Path]:
 
 
 def load_catalog(directories: Iterable[Path], code: str) -> Translations:
-    """The compiled catalogs for ``code`` in every directory, merged in order."""
-    merged = Translations(domain=DOMAIN)
+    """The compiled catalogs for ``code`` in every directory, merged in order.
+
+    The first catalog found is the one the others merge into, so its plural rule
+    (Polish has three forms, Arabic six) is kept: merging only copies messages.
+    """
+    merged: Translations | None = None
     for directory in directories:
         found = Translations.load(str(directory), [code], DOMAIN)
-        if isinstance(found, Translations):  # else there is no catalog for code there
+        if not isinstance(found, Translations):  # there is no catalog for code there
+            continue
+        if merged is None:
+            merged = found
+        else:
             merged.merge(found)
-    return merged
+    return merged if merged is not None else Translations(domain=DOMAIN)
 
 
 Message = str | tuple[str, int]  # an id, or a plural id and the form's index, as in gettext

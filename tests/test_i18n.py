@@ -104,6 +104,21 @@ def test_languages_setting_matches_by_language_too() -> None:
     assert [lang.tag for lang in languages(app).offered] == [SPANISH, ENGLISH]
 
 
+def test_a_catalog_keeps_its_own_plural_rule(tmp_path: Path) -> None:
+    """Polish has three plural forms: 1 minuta, 2 minuty, 5 minut. Merging catalogs from
+    several directories must not fall back to English's "one or many"."""
+    catalog = Catalog(locale="pl")
+    catalog.add(("%(num)d minute", "%(num)d minutes"), ("one", "few", "many"))
+    target = tmp_path / "pl" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    with open(target / "messages.mo", "wb") as mo:
+        write_mo(mo, catalog)
+    for directories in ([tmp_path], [data_dir("translations"), tmp_path]):
+        loaded = load_catalog(directories, "pl")
+        forms = [loaded.ngettext("%(num)d minute", "%(num)d minutes", n) for n in (1, 2, 5)]
+        assert forms == ["one", "few", "many"]
+
+
 def _partial_catalog(directory: Path, code: str) -> Path:
     """A catalog that translates a single message."""
     catalog = Catalog(locale=code)
