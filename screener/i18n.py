@@ -150,9 +150,8 @@ def load_languages(
             chosen.append(found)
     for code, why in problems.items():
         log.warning("Language %s is not offered: its translation %s", code, why)
-    if not chosen:
-        chosen = [complete[source], *(complete[c] for c in sorted(complete) if c != source)]
-    return Languages(tuple(chosen))
+    # Unless the setting says otherwise: every complete language, the source first.
+    return Languages(tuple(chosen)) if chosen else everything
 
 
 # --------------------------------------------------------------------------- per request
@@ -211,8 +210,12 @@ def rules() -> Ruleset:
 def choose(tag: str | None) -> None:
     """Record an explicit choice of language for this request (a tag already checked)."""
     if tag:
-        g.screener_language = languages().match(tag)
-        g.pop("screener_current", None)
+        _chosen(languages().match(tag))
+
+
+def _chosen(language: Language | None) -> None:
+    g.screener_language = language
+    g.pop("screener_current", None)  # worked out again from the choice
 
 
 def choose_from_path(path: str) -> None:
@@ -225,8 +228,7 @@ def choose_from_path(path: str) -> None:
     if parts and parts[0]:
         language = languages().by_tag(parts[0])
         if language is not None:
-            g.screener_language = language
-            g.pop("screener_current", None)
+            _chosen(language)
 
 
 def gettext(message: str, **variables: Any) -> str:
