@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import free_port, wait_until_up  # noqa: E402
+from tests.servers import free_port, started  # noqa: E402
 
 TARGETS = {"question": 0.8, "answer": 0.6}
 MEMORY_TARGET_MB = 80
@@ -122,24 +122,6 @@ def workers_rss_mb(master: int) -> list[float]:
     return sizes
 
 
-def start(command: list[str], port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        command,
-        env={**os.environ, **env},
-        stdout=open(log, "wb"),  # noqa: SIM115 - closed when the process ends
-        stderr=subprocess.STDOUT,
-        cwd=ROOT,
-        start_new_session=True,
-    )
-    wait_until_up(f"http://127.0.0.1:{port}/", process)
-    return process
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    os.killpg(process.pid, 15)
-    process.wait(timeout=30)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -177,15 +159,14 @@ def main() -> int:
 
     results: dict[str, dict[str, Run]] = {"screener": {}, "reference": {}}
     env = {"SCREENER_SECRET_KEY": "load benchmark key, not for production"}
-    servers = {
-        "screener": start(screener_cmd, screener_port, env, scratch / "screener.log"),
-        "reference": start(reference_cmd, reference_port, env, scratch / "reference.log"),
-    }
     bases = {
         "screener": f"http://127.0.0.1:{screener_port}",
         "reference": f"http://127.0.0.1:{reference_port}",
     }
-    try:
+    with (
+        started(screener_cmd, screener_port, env, str(ROOT), scratch / "screener.log") as master,
+        started(reference_cmd, reference_port, env, str(ROOT), scratch / "reference.log"),
+    ):
         scripts: dict[str, dict[str, Path]] = {}
         for name, base in bases.items():
             with urllib.request.urlopen(base + "/start", data=b"", timeout=10) as response:
@@ -218,10 +199,7 @@ def main() -> int:
             args.connections,
             scripts["screener"]["answer"],
         )
-        rss = workers_rss_mb(servers["screener"].pid)
-    finally:
-        for server in servers.values():
-            stop(server)
+        rss = workers_rss_mb(master.pid)
 
     print(f"\nScreener load benchmark, {time.strftime('%Y-%m-%d %H:%M %Z')}")
     print(

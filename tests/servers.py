@@ -48,6 +48,19 @@ def running(
 
     With ``log``, everything the server prints goes to that file (read it after the
     block: the server has stopped and flushed by then)."""
+    with started(command, port, env, cwd, log):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def started(
+    command: Sequence[str],
+    port: int,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    log: Path | None = None,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """As ``running``, yielding the server's process (a gunicorn master's, for one)."""
     output = open(log, "wb") if log is not None else subprocess.PIPE  # noqa: SIM115
     process = subprocess.Popen(
         command,
@@ -57,10 +70,9 @@ def running(
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(base + "/", process)
-        yield base
+        wait_until_up(f"http://127.0.0.1:{port}/", process)
+        yield process
     finally:
         if process.poll() is None:
             os.killpg(process.pid, 15)
