@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from screener import create_app, engine, verify
+from screener import create_app, engine, oracle, verify
 from screener.resources import default_rules_path, load_ruleset
 from screener.ruleset import Ruleset
 from screener.state import TokenBox
@@ -149,7 +149,7 @@ def test_token_reference(benchmark: Any, record: dict[str, float]) -> None:
 def test_verify_reference(sample: int, record: dict[str, float]) -> None:
     """The engine, one combination at a time, over a slice of the grid; extrapolated."""
     total = verify.verify(RULESET).combinations
-    grid = verify._Grid(RULESET)  # the same enumeration, walked in Python
+    grid = oracle._Grid(RULESET)  # the same enumeration, walked in Python
     cells = itertools.islice(itertools.product(*(range(n) for n in grid.shape)), sample)
     timings = []
     for _ in range(3):

@@ -1,23 +1,22 @@
-"""Prove a ruleset: exhaustive checks over every reachable combination of answers.
+"""Check a ruleset: the proof of its rules, its cases, and the words it uses.
 
-``verify(ruleset)`` enumerates every combination of answers a person can give
-(respecting which follow-ups are asked when) and checks that
+``verify(ruleset)`` checks that
 
-1. each gets exactly one outcome (complete),
-2. no answer moved towards care (no → yes, no → unsure, yes → unsure) lowers
-   the outcome (monotone),
+1. each reachable answer set gets exactly one outcome (complete),
+2. no answer moved towards care (no → yes, no → unsure, yes → unsure, or left
+   unanswered) lowers the outcome, whatever follow-ups then say (monotone),
 3. every rule decides the outcome somewhere, every outcome is reached, every
-   question is used, every follow-up can be asked (no dead parts),
+   question is used and can be asked and changes which rules hold, no two answers
+   of a question act alike, no two rules with one outcome hold in exactly the
+   same answer sets (no dead parts),
 4. the ruleset's own cases pass and every rule holds in at least one case,
 5. no outcome text or rule reason states or suggests a diagnosis.
 
-How the enumeration is fast enough: the combinations form a grid with one
-axis per group of questions (a question with the follow-ups that depend on
-it), whose entries are the group's reachable answer sets. Conditions are
-compiled once into NumPy boolean arrays over just the axes they look at and
-broadcast together, so every combination is evaluated, in C, with no Python
-loop per combination. Counterexamples are worked out again with the engine,
-and the grid is checked against the engine on every case.
+Checks 1 to 3 are decided for every answer set a person can give, never sampled:
+by :mod:`screener.prover` on binary decision diagrams, whatever the number of
+questions, or, with ``exhaustive=True``, by :mod:`screener.oracle`, which
+enumerates the answer sets one by one and is kept to test the prover against.
+Both report through the functions below, so their findings read the same.
 
 Pure: no Flask, no I/O.
 """
@@ -25,50 +24,30 @@ Pure: no Flask, no I/O.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import reduce
-from typing import Any, TypeVar
-
-import numpy as np
-import numpy.typing as npt
 
 from screener import engine
-from screener.ruleset import (
-    NO,
-    UNSURE,
-    YES,
-    AllOf,
-    AnswerIn,
-    AnyOf,
-    Condition,
-    Not,
-    Question,
-    Ruleset,
-)
-
-# A ruleset with more combinations than this is not enumerated (it fails instead).
-# The default ruleset's 8.7 million take about 0.6 s here; reviewers measured 129
-# million at about 10 s and 1.2 GB, so the limit means about half a minute and a few
-# GB, on the edge of what a 2-core CI machine should do.
-MAX_CELLS = 400_000_000
+from screener.ruleset import NO, UNSURE, YES, Case, Outcome, Question, Rule, Ruleset
 
 TOWARDS_CARE = ((NO, YES), (NO, UNSURE), (YES, UNSURE))
-
-S = TypeVar("S", bound=np.generic)
-Bools = npt.NDArray[np.bool_]
-Ints = npt.NDArray[np.int8]
+DEFAULT_VALUES = (YES, NO, UNSURE)
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One thing wrong with a ruleset, at a line of its file."""
+    """One thing wrong with a ruleset, at a line of its file.
+
+    ``kind`` names what was found in a word or two (``rule-never-decides``,
+    ``monotone no>yes``), so that two checkers can be compared finding by finding.
+    """
 
     check: str
     line: int
     subject: str
     message: str
     answers: Mapping[str, str] | None = None
+    kind: str = ""
 
     def describe(self, filename: str) -> str:
         """``file:line: [check] subject: message`` and the counterexample, if any."""
@@ -78,15 +57,25 @@ class Finding:
             text += f"\n    for example: {shown or '(no answers)'}"
         return text
 
+    @property
+    def key(self) -> tuple[str, int, str, str]:
+        """What the finding is and where, without its example."""
+        return (self.check, self.line, self.subject, self.kind)
+
 
 @dataclass(frozen=True)
 class Verification:
-    """What verifying a ruleset found."""
+    """What verifying a ruleset found.
+
+    ``combinations`` is the number of reachable answer sets and ``by_outcome`` how
+    many lead to each outcome, both exact. ``proven`` is False only when the
+    exhaustive checker refused a ruleset too large to enumerate.
+    """
 
     combinations: int
     by_outcome: Mapping[str, int]
     findings: tuple[Finding, ...]
-    enumerated: bool = True
+    proven: bool = True
 
     @property
     def ok(self) -> bool:
@@ -257,298 +246,25 @@ def case_findings(ruleset: Ruleset) -> list[Finding]:
     return findings
 
 
-# --------------------------------------------------------------------------- the grid
+# --------------------------------------------------------------------------- the proof
 
 
-Combo = tuple[tuple[str, str], ...]
-
-
-class _Grid:
-    """Every reachable combination of answers, as an n-dimensional grid.
-
-    Questions are grouped: a follow-up joins the group of the questions its
-    ``when`` looks at. Each group is one axis, whose entries are the group's
-    reachable sub-combinations (a follow-up not asked has no answer), so every
-    cell of the grid is a combination a person can give, and no cell is one
-    they cannot.
-    """
-
-    def __init__(self, ruleset: Ruleset) -> None:
-        self.ruleset = ruleset
-        self.groups = _groups(ruleset)
-        self.group_of = {q.id: g for g, group in enumerate(self.groups) for q in group}
-        self.combos: list[list[Combo]] = [list(_completions(group, {})) for group in self.groups]
-        self.index: list[dict[Combo, int]] = [
-            {combo: i for i, combo in enumerate(combos)} for combos in self.combos
-        ]
-        self.shape = tuple(len(combos) for combos in self.combos)
-        self.size = int(np.prod(self.shape, dtype=np.float64))
-
-    def along(self, group: int, values: Sequence[Any], dtype: Any) -> npt.NDArray[Any]:
-        """A vector over one group's axis, shaped to broadcast against the grid."""
-        shape = [1] * len(self.shape)
-        shape[group] = len(values)
-        return np.asarray(values, dtype=dtype).reshape(shape)
-
-    def condition(self, cond: Condition) -> Bools:
-        """A condition as a boolean array over just the axes it depends on."""
-        if isinstance(cond, AnswerIn):
-            g = self.group_of[cond.question]
-            hits = [dict(combo).get(cond.question) in cond.values for combo in self.combos[g]]
-            result: Bools = self.along(g, hits, bool)
-            return result
-        if isinstance(cond, AllOf):
-            return reduce(np.logical_and, (self.condition(p) for p in cond.parts))
-        if isinstance(cond, AnyOf):
-            return reduce(np.logical_or, (self.condition(p) for p in cond.parts))
-        if isinstance(cond, Not):
-            return np.logical_not(self.condition(cond.part))
-        raise TypeError(f"unknown condition {cond!r}")
-
-    def answers_at(self, index: Sequence[int]) -> dict[str, str]:
-        """The answers at a grid cell."""
-        answers: dict[str, str] = {}
-        for g, i in enumerate(index):
-            answers.update(self.combos[g][int(i)])
-        return {q.id: answers[q.id] for q in self.ruleset.questions if q.id in answers}
-
-    def simplest(self, mask: Bools, skip: int | None = None) -> tuple[int, ...]:
-        """The cell where ``mask`` holds with the fewest answers other than "no" (not
-        counting group ``skip``): the clearest example to show a reviewer."""
-        others: npt.NDArray[np.int16] = np.zeros((1,) * len(self.shape), dtype=np.int16)
-        for g, combos in enumerate(self.combos):
-            if g != skip:
-                count = [sum(v != NO for _, v in combo) for combo in combos]
-                others = others + self.along(g, count, np.int16)
-        shape = np.broadcast_shapes(mask.shape, others.shape)
-        cost = np.where(mask, others, np.int16(32767))
-        flat = int(np.argmin(cost))
-        return tuple(int(i) for i in np.unravel_index(flat, shape))
-
-    def first(self, mask: Bools) -> dict[str, str]:
-        """The clearest answers where ``mask`` holds."""
-        return self.answers_at(self.simplest(np.broadcast_to(mask, self.shape)))
-
-
-def _groups(ruleset: Ruleset) -> list[list[Question]]:
-    """Questions joined with the questions their ``when`` looks at, in file order."""
-    parent = {q.id: q.id for q in ruleset.questions}
-
-    def root(qid: str) -> str:
-        while parent[qid] != qid:
-            parent[qid] = parent[parent[qid]]
-            qid = parent[qid]
-        return qid
-
-    for q in ruleset.questions:
-        for other in q.when.questions() if q.when else ():
-            parent[root(q.id)] = root(other)
-    groups: dict[str, list[Question]] = {}
-    for q in ruleset.questions:
-        groups.setdefault(root(q.id), []).append(q)
-    return list(groups.values())
-
-
-def _completions(group: Sequence[Question], given: Mapping[str, str]) -> Iterable[Combo]:
-    """Every reachable answer set for the group that keeps the ``given`` answers still asked."""
-
-    def walk(i: int, answers: dict[str, str]) -> Iterable[Combo]:
-        if i == len(group):
-            yield tuple(answers.items())
-            return
-        q = group[i]
-        if not engine.is_asked(q, answers):
-            yield from walk(i + 1, answers)
-        elif q.id in given:
-            yield from walk(i + 1, {**answers, q.id: given[q.id]})
-        else:
-            for value in q.values:
-                yield from walk(i + 1, {**answers, q.id: value})
-
-    return walk(0, {})
-
-
-def verify(ruleset: Ruleset) -> Verification:
+def verify(ruleset: Ruleset, *, exhaustive: bool = False) -> Verification:
     """Run every check on the ruleset; see the module docstring."""
+    from screener import oracle, prover  # both build on this module's findings
+
     findings = case_findings(ruleset) + language_findings(ruleset)
-    grid = _Grid(ruleset)
-    if grid.size > MAX_CELLS:
-        findings.append(
-            Finding(
-                "complete",
-                1,
-                f"ruleset {ruleset.id!r}",
-                f"{grid.size:,} combinations of answers are too many to check one by one "
-                f"(the limit is {MAX_CELLS:,}); nothing was proven. Split the screening, or "
-                "turn questions into follow-ups that are asked only when relevant.",
-            )
-        )
-        return Verification(0, {}, tuple(findings), enumerated=False)
-
-    ranks = {o.id: r for r, o in enumerate(sorted(ruleset.outcomes, key=lambda o: o.severity))}
-    masks = {rule.id: grid.condition(rule.when) for rule in ruleset.rules}
-    # Hit policy: the most severe outcome among the rules that hold, else the lowest (rank 0).
-    outcome_of: Ints = np.zeros(grid.shape, dtype=np.int8)
-    for rule in ruleset.rules:
-        rank = np.int8(ranks[rule.outcome])
-        np.maximum(outcome_of, np.where(masks[rule.id], rank, np.int8(0)), out=outcome_of)
-
-    counts = np.bincount(outcome_of.ravel(), minlength=len(ranks))
-    by_outcome = {oid: int(counts[rank]) for oid, rank in ranks.items()}
-    findings += _dead_parts(ruleset, grid, outcome_of, masks, ranks, by_outcome)
-    findings += _monotone(ruleset, grid, outcome_of, ranks)
-    findings += _cross_check(ruleset, grid, outcome_of, ranks)
-    return Verification(grid.size, by_outcome, tuple(findings))
+    if exhaustive:
+        combinations, by_outcome, found, proven = oracle.check(ruleset)
+        return Verification(combinations, by_outcome, tuple(findings + found), proven)
+    proof, found = prover.prove(ruleset)
+    return Verification(proof.combinations, proof.by_outcome, tuple(findings + found))
 
 
-def _dead_parts(
-    ruleset: Ruleset,
-    grid: _Grid,
-    outcome_of: Ints,
-    masks: Mapping[str, Bools],
-    ranks: Mapping[str, int],
-    by_outcome: Mapping[str, int],
-) -> list[Finding]:
-    findings = []
-    at_rank = {rank: outcome_of == rank for rank in set(ranks.values())}
-    for rule in ruleset.rules:
-        if np.any(at_rank[ranks[rule.outcome]] & masks[rule.id]):
-            continue
-        subject = f"rule {rule.id!r}"
-        if np.any(masks[rule.id]):
-            example = grid.first(masks[rule.id])
-            winner = engine.evaluate(ruleset, example).outcome.id
-            message = (
-                "never decides the outcome: wherever it holds, a more severe outcome wins "
-                f"(here {winner!r})"
-            )
-            findings.append(Finding("no-dead-parts", rule.line, subject, message, example))
-        else:
-            message = "its condition never holds for any answers a person can give"
-            findings.append(Finding("no-dead-parts", rule.line, subject, message))
-    for outcome in ruleset.outcomes:
-        if by_outcome[outcome.id] == 0:
-            findings.append(
-                Finding(
-                    "no-dead-parts",
-                    outcome.line,
-                    f"outcome {outcome.id!r}",
-                    "no combination of answers reaches it",
-                )
-            )
-    used: set[str] = set()
-    for rule in ruleset.rules:
-        used |= rule.when.questions()
-    for q in reversed(ruleset.questions):
-        if q.id in used and q.when is not None:
-            used |= q.when.questions()
-    parents = {qid for q in ruleset.questions if q.when for qid in q.when.questions()}
-    for q in ruleset.questions:
-        subject = f"question {q.id!r}"
-        if q.id not in used:
-            message = "no rule uses its answer, so it need not be asked"
-        elif not any(q.id in dict(c) for c in grid.combos[grid.group_of[q.id]]):
-            message = "its 'when' never holds, so it is never asked"
-        elif q.id not in parents and not _changes_a_rule(grid, q, masks.values()):
-            message = "its answer never changes which rules hold, so it need not be asked"
-        else:
-            continue
-        findings.append(Finding("no-dead-parts", q.line, subject, message))
-    findings += _duplicates(ruleset, masks)
-    return findings
+# The semantics both checkers share, and the words of their findings.
 
 
-def _changes_a_rule(grid: _Grid, question: Question, masks: Iterable[Bools]) -> bool:
-    """Whether changing this question's answer alone ever changes whether a rule holds."""
-    g = grid.group_of[question.id]
-    index = grid.index[g]
-    pairs = []
-    for i, combo in enumerate(grid.combos[g]):
-        if question.id not in dict(combo):
-            continue
-        for value in question.values:
-            other = tuple((k, value if k == question.id else v) for k, v in combo)
-            j = index.get(other)
-            if j is not None and j > i:
-                pairs.append((i, j))
-    return any(
-        mask.shape[g] > 1 and bool(np.any(_at(mask, g, i) != _at(mask, g, j)))
-        for mask in masks
-        for i, j in pairs
-    )
-
-
-def _duplicates(ruleset: Ruleset, masks: Mapping[str, Bools]) -> list[Finding]:
-    """Rules that hold exactly where an earlier rule with the same outcome holds."""
-    findings = []
-    for n, rule in enumerate(ruleset.rules):
-        for earlier in ruleset.rules[:n]:
-            if earlier.outcome != rule.outcome:
-                continue
-            a, b = masks[rule.id], masks[earlier.id]
-            shape = np.broadcast_shapes(a.shape, b.shape)
-            if np.array_equal(np.broadcast_to(a, shape), np.broadcast_to(b, shape)):
-                message = (
-                    f"holds exactly where rule {earlier.id!r} does, with the same outcome; keep one"
-                )
-                findings.append(Finding("no-dead-parts", rule.line, f"rule {rule.id!r}", message))
-                break
-    return findings
-
-
-def _monotone(
-    ruleset: Ruleset, grid: _Grid, outcome_of: Ints, ranks: Mapping[str, int]
-) -> list[Finding]:
-    """Moving one answer towards care never lowers the outcome, whatever follow-ups then say."""
-    findings = []
-    by_rank = {rank: oid for oid, rank in ranks.items()}
-    for q in ruleset.questions:
-        g = grid.group_of[q.id]
-        group = grid.groups[g]
-        for before, after in _towards_care(q):
-            for i, combo in enumerate(grid.combos[g]):
-                answers = dict(combo)
-                if answers.get(q.id) != before:
-                    continue
-                # After the change, follow-ups still asked keep their answers; newly
-                # asked ones may get any answer, so compare with the least severe.
-                targets = [grid.index[g][c] for c in _completions(group, {**answers, q.id: after})]
-                was = _at(outcome_of, g, i)
-                now = reduce(np.minimum, (_at(outcome_of, g, t) for t in targets))
-                lower = now < was
-                if not np.any(lower):
-                    continue
-                cell = list(grid.simplest(np.expand_dims(lower, g), skip=g))
-                del cell[g]
-                example = grid.answers_at([*cell[:g], i, *cell[g:]])
-                worse, follow = _lowest_after(ruleset, example, q.id, after)
-                findings.append(
-                    Finding(
-                        "monotone",
-                        q.line,
-                        f"question {q.id!r}",
-                        (
-                            f"changing the answer from {before!r} to {after!r}"
-                            if (before, after) in TOWARDS_CARE
-                            else f"leaving it unanswered (which counts as {after!r}) instead "
-                            f"of answering {before!r}"
-                        )
-                        + f" lowers the outcome from {by_rank[int(was[tuple(cell)])]!r} "
-                        f"to {worse!r}" + (f" (when {follow})" if follow else ""),
-                        example,
-                    )
-                )
-                break
-    return findings
-
-
-def _at(grid: npt.NDArray[S], axis: int, index: int) -> npt.NDArray[S]:
-    """The slice of an array at one entry of one axis (a view, not a copy)."""
-    view: npt.NDArray[S] = grid[(slice(None),) * axis + (index,)]
-    return view
-
-
-def _towards_care(question: Question) -> list[tuple[str, str]]:
+def towards_care(question: Question) -> list[tuple[str, str]]:
     """The answer changes that must never lower the outcome: no → yes, no → unsure,
     yes → unsure, and any answer → leaving the question unanswered."""
     pairs = [(a, b) for a, b in TOWARDS_CARE if a in question.values and b in question.values]
@@ -560,51 +276,161 @@ def _towards_care(question: Question) -> list[tuple[str, str]]:
     return pairs
 
 
-def _lowest_after(
-    ruleset: Ruleset, answers: Mapping[str, str], qid: str, value: str
-) -> tuple[str, str]:
-    """The least severe outcome after changing one answer, over newly asked follow-ups."""
-    changed = engine.relevant_answers(ruleset, {**answers, qid: value})
-    best: tuple[int, str, str] | None = None
-    for combo in _completions(ruleset.questions, changed):
-        trial = dict(combo)
-        outcome = engine.evaluate(ruleset, trial).outcome
-        new = ", ".join(f"{k}={v}" for k, v in trial.items() if k not in changed)
-        if best is None or outcome.severity < best[0]:
-            best = (outcome.severity, outcome.id, new)
-    assert best is not None
-    return best[1], best[2]
+def used_questions(ruleset: Ruleset) -> set[str]:
+    """Questions a rule looks at, and the questions that decide whether those are asked."""
+    used: set[str] = set()
+    for rule in ruleset.rules:
+        used |= rule.when.questions()
+    for q in reversed(ruleset.questions):
+        if q.id in used and q.when is not None:
+            used |= q.when.questions()
+    return used
 
 
-def _cross_check(
-    ruleset: Ruleset, grid: _Grid, outcome_of: Ints, ranks: Mapping[str, int]
-) -> list[Finding]:
-    """The grid must agree with the engine on every case (a check on the checker)."""
-    findings = []
-    for case in ruleset.cases:
-        answers = engine.relevant_answers(ruleset, engine.case_answers(ruleset, case))
-        full = engine.complete_answers(ruleset, answers)
-        index = tuple(
-            grid.index[g][tuple((q.id, full[q.id]) for q in group if q.id in full)]
-            for g, group in enumerate(grid.groups)
-        )
-        expected = ranks[engine.evaluate(ruleset, answers).outcome.id]
-        if int(outcome_of[index]) != expected:
-            findings.append(
-                Finding(
-                    "complete",
-                    case.line,
-                    f"case {case.id!r}",
-                    "the exhaustive check and the engine disagree (a Screener bug)",
-                    answers,
-                )
-            )
-    return findings
+def parent_questions(ruleset: Ruleset) -> set[str]:
+    """Questions some follow-up's ``when`` looks at."""
+    return {qid for q in ruleset.questions if q.when for qid in q.when.questions()}
+
+
+def option_pairs(question: Question) -> list[tuple[str, str]]:
+    """Pairs of a question's own answers that should not act alike.
+
+    Only for questions with answers of their own: "yes" and "no" acting alike is
+    reported as a question that changes nothing, and the ``if_unanswered`` answer
+    is meant to act as the most cautious one, so it is left out.
+    """
+    if question.values == DEFAULT_VALUES:
+        return []
+    values = [v for v in question.values if v != question.if_unanswered]
+    return [(u, v) for n, u in enumerate(values) for v in values[n + 1 :]]
+
+
+def never_holds(rule: Rule) -> Finding:
+    """A rule whose condition holds for no answers a person can give."""
+    message = "its condition never holds for any answers a person can give"
+    return Finding(
+        "no-dead-parts", rule.line, f"rule {rule.id!r}", message, kind="rule-never-holds"
+    )
+
+
+def never_decides(rule: Rule, winner: str, example: Mapping[str, str]) -> Finding:
+    """A rule that holds only where a more severe outcome wins."""
+    message = (
+        "never decides the outcome: wherever it holds, a more severe outcome wins "
+        f"(here {winner!r})"
+    )
+    return Finding(
+        "no-dead-parts", rule.line, f"rule {rule.id!r}", message, example, "rule-never-decides"
+    )
+
+
+def unreached(outcome: Outcome) -> Finding:
+    """An outcome no answers lead to."""
+    return Finding(
+        "no-dead-parts",
+        outcome.line,
+        f"outcome {outcome.id!r}",
+        "no combination of answers reaches it",
+        kind="outcome-never-reached",
+    )
+
+
+def unused(question: Question) -> Finding:
+    """A question no rule looks at."""
+    message = "no rule uses its answer, so it need not be asked"
+    return Finding(
+        "no-dead-parts", question.line, f"question {question.id!r}", message, kind="question-unused"
+    )
+
+
+def never_asked(question: Question) -> Finding:
+    """A follow-up whose ``when`` never holds."""
+    message = "its 'when' never holds, so it is never asked"
+    return Finding(
+        "no-dead-parts",
+        question.line,
+        f"question {question.id!r}",
+        message,
+        kind="question-never-asked",
+    )
+
+
+def no_effect(question: Question) -> Finding:
+    """A question whose answer never changes which rules hold."""
+    message = "its answer never changes which rules hold, so it need not be asked"
+    return Finding(
+        "no-dead-parts",
+        question.line,
+        f"question {question.id!r}",
+        message,
+        kind="question-no-effect",
+    )
+
+
+def same_answers(question: Question, first: str, second: str) -> Finding:
+    """Two answers of a question that every rule and follow-up treats alike."""
+    message = (
+        f"answering {second!r} always leads to the same rules and follow-ups as answering "
+        f"{first!r}; merge the two answers, or write the rules that tell them apart"
+    )
+    return Finding(
+        "no-dead-parts",
+        question.line,
+        f"question {question.id!r}",
+        message,
+        kind=f"answers-alike {first}={second}",
+    )
+
+
+def duplicate(rule: Rule, earlier: Rule) -> Finding:
+    """A rule that holds exactly where an earlier one with the same outcome does."""
+    message = f"holds exactly where rule {earlier.id!r} does, with the same outcome; keep one"
+    return Finding("no-dead-parts", rule.line, f"rule {rule.id!r}", message, kind="rule-duplicate")
+
+
+def not_monotone(
+    question: Question,
+    before: str,
+    after: str,
+    was: str,
+    worse: str,
+    follow: str,
+    example: Mapping[str, str],
+) -> Finding:
+    """A change towards care that lowers the outcome, with the answers that show it."""
+    change = (
+        f"changing the answer from {before!r} to {after!r}"
+        if (before, after) in TOWARDS_CARE
+        else f"leaving it unanswered (which counts as {after!r}) instead of answering {before!r}"
+    )
+    message = f"{change} lowers the outcome from {was!r} to {worse!r}" + (
+        f" (when {follow})" if follow else ""
+    )
+    return Finding(
+        "monotone",
+        question.line,
+        f"question {question.id!r}",
+        message,
+        example,
+        f"monotone {before}>{after}",
+    )
+
+
+def disagreement(case: Case, answers: Mapping[str, str], checker: str) -> Finding:
+    """A case on which the checker and the engine disagree: a bug in Screener."""
+    return Finding(
+        "complete",
+        case.line,
+        f"case {case.id!r}",
+        f"{checker} and the engine disagree (a Screener bug)",
+        answers,
+        "checker-disagrees",
+    )
 
 
 def summary(verification: Verification) -> str:
     """One line: combinations checked and how many reach each outcome."""
-    if not verification.enumerated:
+    if not verification.proven:
         return "not enumerated: too many combinations"
     parts = ", ".join(f"{oid} {n:,}" for oid, n in verification.by_outcome.items())
     return f"{verification.combinations:,} combinations checked ({parts})"

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from screener import engine, verify
+from screener import engine, oracle, verify
 from screener.cli import main
 from screener.resources import default_rules_path, schema
 from screener.ruleset import Ruleset, load_yaml, parse
@@ -72,9 +72,10 @@ cases:
 def test_too_large_to_enumerate_fails_and_says_so(
     ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(verify, "MAX_CELLS", 1000)
-    result = verify.verify(ruleset)
-    assert not result.enumerated
+    """The enumerator, kept as the prover's oracle, refuses rather than samples."""
+    monkeypatch.setattr(oracle, "MAX_CELLS", 1000)
+    result = verify.verify(ruleset, exhaustive=True)
+    assert not result.proven
     assert [f.check for f in result.findings] == ["complete"]
     assert "too many to check one by one" in result.findings[0].message
     assert "nothing was proven" in result.findings[0].message
