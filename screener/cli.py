@@ -111,18 +111,27 @@ def _check_one(path: Path) -> int:
     default=None,
     help="Write the report here (default: standard output).",
 )
-def report(rules: Path | None, fmt: str | None, output: Path | None) -> None:
+@click.option(
+    "--since",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="An earlier version of the rules file: the report also shows what changes from it.",
+)
+def report(rules: Path | None, fmt: str | None, output: Path | None, since: Path | None) -> None:
     """Render the review report a clinical safety officer signs off.
 
     It holds the ruleset's id, version, sha256 and review status, every
     question, every rule in plain words with its reason and source, the
     outcome texts, the cases, the verification summary, and each
-    translation's review status with its texts beside the originals. Exits 1 when
+    translation's review status with its texts beside the originals. With
+    --since, it also holds what `screener diff` shows. Exits 1 when
     verification has findings (the report still lists them).
     """
+    from screener.diff import diff
     from screener.report import render
 
     ruleset = _load(rules or _configured_rules())
+    changes = diff(_load(since), ruleset) if since is not None else None
     started = time.perf_counter()
     result = verify.verify(ruleset)
     seconds = time.perf_counter() - started
@@ -131,13 +140,70 @@ def report(rules: Path | None, fmt: str | None, output: Path | None) -> None:
         extra = from_environ(os.environ).get("TRANSLATIONS", [])
     except ConfigError as e:
         _fail(str(e))
-    text = render(ruleset, result, fmt=chosen, seconds=seconds, translation_directories=extra)
+    text = render(
+        ruleset,
+        result,
+        fmt=chosen,
+        seconds=seconds,
+        translation_directories=extra,
+        since=changes,
+    )
     if output is None:
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}: {verify.summary(result)}", err=True)
     sys.exit(0 if result.ok else EXIT_PROBLEMS)
+
+
+@main.command(name="diff")
+@click.argument("old", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("new", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "md", "json", "html"]),
+    default="text",
+    show_default=True,
+    help="How to show the difference.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write it here (default: standard output).",
+)
+@click.option(
+    "--fail-on-lower",
+    is_flag=True,
+    help="Exit 1 when any answer set gets a lower outcome in NEW than in OLD.",
+)
+def diff_command(old: Path, new: Path, fmt: str, output: Path | None, fail_on_lower: bool) -> None:
+    """Show what changes between two versions of a rules file, for the clinician who signs
+    off the change.
+
+    For each pair of outcomes (before -> after), the exact number of answer sets
+    that move and the simplest example of each, lowered outcomes first; then the
+    questions, rules and outcomes added, removed or changed. Both files must load;
+    neither needs to pass its check.
+    """
+    from screener.diff import as_json, as_text, diff
+    from screener.report import render_diff
+
+    found = diff(_load(old), _load(new))
+    if fmt == "json":
+        text = json.dumps(as_json(found), indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "text":
+        text = as_text(found)
+    else:
+        text = render_diff(found, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    sys.exit(EXIT_PROBLEMS if fail_on_lower and found.lowered else 0)
 
 
 @main.command()

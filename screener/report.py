@@ -19,6 +19,7 @@ from screener.catalogs import (
     needed_messages,
     review_status,
 )
+from screener.diff import Diff
 from screener.resources import data_dir
 from screener.ruleset import AllOf, AnswerIn, AnyOf, Condition, Not, Ruleset
 from screener.verify import Verification, summary
@@ -138,17 +139,7 @@ def _context(
     }
 
 
-def render(
-    ruleset: Ruleset,
-    verification: Verification,
-    *,
-    fmt: str = "html",
-    seconds: float = 0.0,
-    now: datetime | None = None,
-    extra: Mapping[str, Any] | None = None,
-    translation_directories: Sequence[str] = (),
-) -> str:
-    """The report as one self-contained HTML page, or as Markdown."""
+def _environment(fmt: str) -> jinja2.Environment:
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     env = jinja2.Environment(
@@ -159,6 +150,28 @@ def render(
         undefined=jinja2.StrictUndefined,
     )
     env.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
+    return env
+
+
+def render(
+    ruleset: Ruleset,
+    verification: Verification,
+    *,
+    fmt: str = "html",
+    seconds: float = 0.0,
+    now: datetime | None = None,
+    extra: Mapping[str, Any] | None = None,
+    translation_directories: Sequence[str] = (),
+    since: Diff | None = None,
+) -> str:
+    """The report as one self-contained HTML page, or as Markdown; with ``since``, it
+    also shows what changed from that earlier version (see :mod:`screener.diff`)."""
+    env = _environment(fmt)
     when = now or datetime.now().astimezone()
     context = _context(ruleset, verification, seconds, when, translation_directories)
-    return env.get_template(f"report.{fmt}").render(**context, **(extra or {}))
+    return env.get_template(f"report.{fmt}").render(**context, diff=since, **(extra or {}))
+
+
+def render_diff(found: Diff, fmt: str = "html") -> str:
+    """What changes between two versions, as one self-contained HTML page or as Markdown."""
+    return _environment(fmt).get_template(f"diff.{fmt}").render(diff=found)
