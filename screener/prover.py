@@ -144,14 +144,13 @@ class Space:
         """The bit patterns that stand for one of ``values``."""
         return self.is_(qid, values)
 
-    def prime(self, u: Node, questions: Iterable[str]) -> Node:
-        """``u`` with the bits of ``questions`` renamed to their primed twins."""
-        rename = {
-            b: p
-            for q in questions
-            for b, p in zip(self.slots[q].bits, self.primed[q].bits, strict=True)
-        }
-        return self.bdd.let(rename, u) if rename else u
+    def swap(self, u: Node, questions: Iterable[str]) -> Node:
+        """``u`` with the bits of ``questions`` and their primed twins exchanged."""
+        pairs: dict[str, str] = {}
+        for q in questions:
+            for b, p in zip(self.slots[q].bits, self.primed[q].bits, strict=True):
+                pairs[b], pairs[p] = p, b
+        return self.bdd.let(pairs, u) if pairs else u
 
     def fix(self, u: Node, qid: str, value: str | None) -> Node:
         """``u`` with the question's answer fixed (its bits cofactored away)."""
@@ -313,6 +312,8 @@ class Encoding:
                 self.keeps[q.id] = keeps
                 self.reach &= keeps
         self._below: dict[int, Node] = {}
+        self._mentioning: dict[tuple[tuple[str, ...], int], Node] = {}
+        self.looks_at = {rule.id: rule.when.questions() for rule in ruleset.rules}
 
     def below(self, k: int) -> Node:
         """The reachable answer sets whose outcome has a rank below ``k``."""
@@ -359,14 +360,18 @@ class Encoding:
                 return self.outcome_ids[k]
         raise ProverBug("no outcome holds")  # pragma: no cover - at_least[0] is true
 
-    def mentioning(self, questions: Iterable[str], k: int) -> Node:
+    def mentioning(self, questions: Sequence[str], k: int) -> Node:
         """The answer sets where a rule of rank ``k`` or more that looks at one of the
         ``questions`` holds."""
-        wanted = set(questions)
-        found = self.space.false
-        for rule in self.ruleset.rules:
-            if self.rank[rule.outcome] >= k and rule.when.questions() & wanted:
-                found |= self.rules[rule.id]
+        key = (tuple(questions), k)
+        found = self._mentioning.get(key)
+        if found is None:
+            wanted = set(questions)
+            found = self.space.false
+            for rule in self.ruleset.rules:
+                if self.rank[rule.outcome] >= k and self.looks_at[rule.id] & wanted:
+                    found |= self.rules[rule.id]
+            self._mentioning[key] = found
         return found
 
 
@@ -404,9 +409,15 @@ def prove(ruleset: Ruleset) -> tuple[Proof, list[Any]]:
 
 def _dead_rules(enc: Encoding, verify: Any) -> Iterator[Any]:
     ruleset, false = enc.ruleset, enc.space.false
+    # A case where a rule holds and its outcome wins shows at once that the rule decides
+    # the outcome somewhere; only the other rules need the diagrams.
+    decided: set[str] = set()
+    for case in ruleset.cases:
+        result = engine.evaluate(ruleset, engine.case_answers(ruleset, case))
+        decided |= {r.rule for r in result.reasons if r.outcome == result.outcome.id}
     for rule in ruleset.rules:
         when = enc.rules[rule.id]
-        if when & enc.below(enc.rank[rule.outcome] + 1) != false:
+        if rule.id in decided or when & enc.below(enc.rank[rule.outcome] + 1) != false:
             continue  # it decides the outcome somewhere
         holds = enc.reach & when
         if holds == false:
@@ -530,9 +541,12 @@ def _monotone(enc: Encoding, verify: Any) -> Iterator[Any]:
             for k in levels:
                 held = pair & enc.mentioning(moved, k)
                 if held != false:
-                    lower |= held & space.prime(enc.below(k), moved)
+                    # "Below k after the change" is below(k) on the primed bits. Rather than
+                    # rename that large diagram, exchange the twins in the small one.
+                    lower |= space.swap(held, moved) & enc.below(k)
             if lower == false:
                 continue
+            lower = space.swap(lower, moved)
             example = space.example(space.unprimed_exist(lower & enc.reach))
             yield _monotone_finding(enc, verify, q, before, after, example)
 

@@ -1,0 +1,50 @@
+"""Prove one generated ruleset in a fresh process and print its time and peak memory as JSON.
+
+Run by ``test_bench_prover.py``: ``python benchmarks/prove_one.py N METHOD ROUNDS``, where
+METHOD is ``prover`` or ``enumerator``. The time is the median of ROUNDS proofs of the
+same ruleset, generated and parsed first and not timed; the memory is the process's
+peak resident size, everything included (Python, the libraries, the ruleset).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from screener import verify
+from screener.resources import schema
+from screener.ruleset import parse
+from tests.generated import generate
+
+
+def main() -> None:
+    n, method, rounds = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    ruleset = parse(generate(n), filename=f"generated-{n}.yaml", schema=schema())
+    timings = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        result = verify.verify(ruleset, exhaustive=method == "enumerator")
+        timings.append(time.perf_counter() - started)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(
+        json.dumps(
+            {
+                "questions": len(ruleset.questions),
+                "follow_ups": sum(q.when is not None for q in ruleset.questions),
+                "rules": len(ruleset.rules),
+                "combinations": result.combinations,
+                "findings": len(result.findings),
+                "seconds": sorted(timings)[len(timings) // 2],
+                "peak_bytes": peak,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
