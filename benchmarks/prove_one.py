@@ -1,7 +1,8 @@
 """Prove one generated ruleset in a fresh process and print its time and peak memory as JSON.
 
-Run by ``test_bench_prover.py``: ``python benchmarks/prove_one.py N METHOD ROUNDS``, where
-METHOD is ``prover`` or ``enumerator``. The time is the median of ROUNDS proofs of the
+Run by ``test_bench_prover.py``: ``python benchmarks/prove_one.py N METHOD ROUNDS [FAULTS]``,
+where METHOD is ``prover`` or ``enumerator`` and FAULTS, comma-separated, are faults
+``tests/generated.py`` knows how to add. The time is the median of ROUNDS proofs of the
 same ruleset, generated and parsed first and not timed; the memory is the process's
 peak resident size, everything included (Python, the libraries, the ruleset).
 """
@@ -24,7 +25,8 @@ from tests.generated import generate
 
 def main() -> None:
     n, method, rounds = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-    ruleset = parse(generate(n), filename=f"generated-{n}.yaml", schema=schema())
+    faults = tuple(sys.argv[4].split(",")) if len(sys.argv) > 4 else ()
+    ruleset = parse(generate(n, faults=faults), filename=f"generated-{n}.yaml", schema=schema())
     timings = []
     for _ in range(rounds):
         started = time.perf_counter()
@@ -39,6 +41,7 @@ def main() -> None:
                 "rules": len(ruleset.rules),
                 "combinations": result.combinations,
                 "findings": len(result.findings),
+                "checks": [f.check for f in result.findings],
                 "seconds": sorted(timings)[len(timings) // 2],
                 "peak_bytes": peak,
             }

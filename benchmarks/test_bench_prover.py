@@ -23,17 +23,19 @@ SIZES = (15, 30, 60, 120, 240)
 ENUMERABLE = 15  # 30 questions already have about 10^14 answer sets
 
 
-def prove(n: int, method: str, rows: dict[tuple[int, str], dict[str, Any]]) -> dict[str, Any]:
+def prove(
+    n: int, method: str, rows: dict[tuple[int, str], dict[str, Any]], faults: str = ""
+) -> dict[str, Any]:
     rounds = 3 if method == "prover" else 1
     out = subprocess.run(
-        [sys.executable, str(SCRIPT), str(n), method, str(rounds)],
+        [sys.executable, str(SCRIPT), str(n), method, str(rounds), *([faults] if faults else [])],
         check=True,
         capture_output=True,
         text=True,
         timeout=600,
     ).stdout
     row: dict[str, Any] = json.loads(out)
-    rows[(n, method)] = row
+    rows[(n, method + (f" with {faults}" if faults else ""))] = row
     return row
 
 
@@ -44,3 +46,9 @@ def test_prover_scales(n: int, scale_rows: dict[tuple[int, str], dict[str, Any]]
     if n <= ENUMERABLE:
         reference = prove(n, "enumerator", scale_rows)
         assert reference["combinations"] == row["combinations"]
+
+
+def test_three_faults_in_120_questions(scale_rows: dict[tuple[int, str], dict[str, Any]]) -> None:
+    """Item 6 of the prover's issue: exactly the three faults, in under 2 s."""
+    row = prove(120, "prover", scale_rows, "not_monotone,dead_rule,failing_case")
+    assert sorted(row["checks"]) == ["cases", "monotone", "no-dead-parts"]

@@ -54,25 +54,31 @@ def main() -> None:
 
 @main.command()
 @click.argument("rules", nargs=-1, type=click.Path(path_type=Path))
-def check(rules: tuple[Path, ...]) -> None:
+@click.option(
+    "--exhaustive",
+    is_flag=True,
+    help="Check by enumerating every combination, one by one (the prover's oracle: "
+    "small rulesets only).",
+)
+def check(rules: tuple[Path, ...], exhaustive: bool) -> None:
     """Check and prove rules files (default: the configured one).
 
-    Validates each file, then checks every reachable combination of answers:
-    each gets one outcome, moving an answer towards care never lowers it,
-    nothing is dead, the file's cases pass, and no text diagnoses. Prints
+    Validates each file, then proves for every reachable combination of
+    answers: each gets one outcome, moving an answer towards care never lowers
+    it, nothing is dead, the file's cases pass, and no text diagnoses. Prints
     every finding as FILE:LINE: [check] what: why, with an example where
     there is one. Exits 1 on any finding.
     """
     failed = False
     for path in rules or (_configured_rules(),):
-        problems = _check_one(path)
+        problems = _check_one(path, exhaustive=exhaustive)
         if problems:
             failed = True
             click.echo(f"{path}: {problems} finding{'s' if problems != 1 else ''}")
     sys.exit(EXIT_PROBLEMS if failed else 0)
 
 
-def _check_one(path: Path) -> int:
+def _check_one(path: Path, *, exhaustive: bool = False) -> int:
     """Check one file, print what was found, and return how many problems there are."""
     try:
         ruleset = load_ruleset(path)
@@ -81,7 +87,7 @@ def _check_one(path: Path) -> int:
             click.echo(str(problem))
         return len(e.problems)
     started = time.perf_counter()
-    result = verify.verify(ruleset)
+    result = verify.verify(ruleset, exhaustive=exhaustive)
     seconds = time.perf_counter() - started
     click.echo(f"{path}: {ruleset.id} {ruleset.version} ({ruleset.short_hash})")
     click.echo(f"  {verify.summary(result)} in {seconds:.2f} s")

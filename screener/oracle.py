@@ -27,12 +27,13 @@ import numpy as np
 import numpy.typing as npt
 
 from screener import engine
-from screener.ruleset import NO, AllOf, AnswerIn, AnyOf, Condition, Not, Question, Ruleset
+from screener.ruleset import NO, AllOf, AnswerIn, AnyOf, Condition, Not, Question, Rule, Ruleset
 from screener.verify import (
     Finding,
     disagreement,
     duplicate,
     never_asked,
+    never_changes,
     never_decides,
     never_holds,
     no_effect,
@@ -201,8 +202,25 @@ def _dead_parts(
 ) -> list[Finding]:
     findings: list[Finding] = []
     at_rank = {rank: outcome_of == rank for rank in set(ranks.values())}
+    duplicated = {
+        rid for rule in _duplicate_pairs(ruleset, masks) for rid in (rule[0].id, rule[1].id)
+    }
     for rule in ruleset.rules:
-        if np.any(at_rank[ranks[rule.outcome]] & masks[rule.id]):
+        rank = ranks[rule.outcome]
+        if np.any(at_rank[rank] & masks[rule.id]):
+            if rule.id in duplicated:
+                continue
+            others = [
+                masks[o.id] for o in ruleset.rules if o is not rule and ranks[o.outcome] >= rank
+            ]
+            covered = reduce(np.logical_or, others) if others else np.zeros((), dtype=bool)
+            if not np.any(masks[rule.id] & ~covered):
+                example = grid.first(masks[rule.id])
+                result = engine.evaluate(ruleset, example)
+                also = [
+                    r.rule for r in result.reasons if r.rule != rule.id and ranks[r.outcome] >= rank
+                ]
+                findings.append(never_changes(rule, also[0], example))
             continue
         if np.any(masks[rule.id]):
             example = grid.first(masks[rule.id])
@@ -282,9 +300,9 @@ def _changes_a_rule(grid: _Grid, question: Question, masks: Iterable[Bools]) -> 
     )
 
 
-def _duplicates(ruleset: Ruleset, masks: Mapping[str, Bools]) -> list[Finding]:
-    """Rules that hold exactly where an earlier rule with the same outcome holds."""
-    findings = []
+def _duplicate_pairs(ruleset: Ruleset, masks: Mapping[str, Bools]) -> list[tuple[Rule, Rule]]:
+    """Every rule with one outcome holding exactly where another does, and that other."""
+    pairs = []
     for n, rule in enumerate(ruleset.rules):
         for earlier in ruleset.rules[:n]:
             if earlier.outcome != rule.outcome:
@@ -292,8 +310,18 @@ def _duplicates(ruleset: Ruleset, masks: Mapping[str, Bools]) -> list[Finding]:
             a, b = masks[rule.id], masks[earlier.id]
             shape = np.broadcast_shapes(a.shape, b.shape)
             if np.array_equal(np.broadcast_to(a, shape), np.broadcast_to(b, shape)):
-                findings.append(duplicate(rule, earlier))
-                break
+                pairs.append((rule, earlier))
+    return pairs
+
+
+def _duplicates(ruleset: Ruleset, masks: Mapping[str, Bools]) -> list[Finding]:
+    """Rules that hold exactly where an earlier rule with the same outcome holds."""
+    findings = []
+    reported: set[str] = set()
+    for rule, earlier in _duplicate_pairs(ruleset, masks):
+        if rule.id not in reported:
+            reported.add(rule.id)
+            findings.append(duplicate(rule, earlier))
     return findings
 
 

@@ -411,14 +411,41 @@ def _dead_rules(enc: Encoding, verify: Any) -> Iterator[Any]:
     ruleset, false = enc.ruleset, enc.space.false
     # A case where a rule holds and its outcome wins shows at once that the rule decides
     # the outcome somewhere; only the other rules need the diagrams.
+    # Likewise a case where a rule is the only one of its severity or more to hold shows
+    # that it changes the outcome somewhere.
     decided: set[str] = set()
+    alone: set[str] = set()
     for case in ruleset.cases:
         result = engine.evaluate(ruleset, engine.case_answers(ruleset, case))
         decided |= {r.rule for r in result.reasons if r.outcome == result.outcome.id}
+        for reason in result.reasons:
+            rank = enc.rank[reason.outcome]
+            if [r for r in result.reasons if enc.rank[r.outcome] >= rank] == [reason]:
+                alone.add(reason.rule)
+    duplicated = _duplicated(enc)
     for rule in ruleset.rules:
         when = enc.rules[rule.id]
-        if rule.id in decided or when & enc.below(enc.rank[rule.outcome] + 1) != false:
-            continue  # it decides the outcome somewhere
+        rank = enc.rank[rule.outcome]
+        if rule.id in decided or when & enc.below(rank + 1) != false:
+            # It decides the outcome somewhere; but does it ever change it?
+            if rule.id in alone or rule.id in duplicated:
+                continue
+            others = false
+            for other in ruleset.rules:
+                if other is not rule and enc.rank[other.outcome] >= rank:
+                    others |= enc.rules[other.id]
+            if enc.reach & when & ~others == false:
+                example = enc.space.example(enc.reach & when)
+                result = engine.evaluate(ruleset, example)
+                also = [
+                    r.rule
+                    for r in result.reasons
+                    if r.rule != rule.id and enc.rank[r.outcome] >= rank
+                ]
+                if rule.id not in {r.rule for r in result.reasons} or not also:
+                    raise ProverBug(f"rule {rule.id!r}: the engine does not confirm {example}")
+                yield verify.never_changes(rule, also[0], example)
+            continue
         holds = enc.reach & when
         if holds == false:
             yield verify.never_holds(rule)
@@ -475,6 +502,14 @@ def _same_answers(enc: Encoding, q: Question, verify: Any) -> Iterator[Any]:
             for c in conditions
         ):
             yield verify.same_answers(q, u, v)
+
+
+def _duplicated(enc: Encoding) -> set[str]:
+    """Every rule that holds in exactly the same answer sets as another with its outcome."""
+    groups: dict[tuple[str, Node], list[str]] = {}
+    for rule in enc.ruleset.rules:
+        groups.setdefault((rule.outcome, enc.reach & enc.rules[rule.id]), []).append(rule.id)
+    return {rid for group in groups.values() if len(group) > 1 for rid in group}
 
 
 def _duplicates(enc: Encoding, verify: Any) -> Iterator[Any]:

@@ -251,12 +251,15 @@ def case_findings(ruleset: Ruleset) -> list[Finding]:
 
 def verify(ruleset: Ruleset, *, exhaustive: bool = False) -> Verification:
     """Run every check on the ruleset; see the module docstring."""
-    from screener import oracle, prover  # both build on this module's findings
-
     findings = case_findings(ruleset) + language_findings(ruleset)
+    # Both checkers build on this module's findings, so each is imported when used.
     if exhaustive:
+        from screener import oracle
+
         combinations, by_outcome, found, proven = oracle.check(ruleset)
         return Verification(combinations, by_outcome, tuple(findings + found), proven)
+    from screener import prover
+
     proof, found = prover.prove(ruleset)
     return Verification(proof.combinations, proof.by_outcome, tuple(findings + found))
 
@@ -321,6 +324,17 @@ def never_decides(rule: Rule, winner: str, example: Mapping[str, str]) -> Findin
     )
     return Finding(
         "no-dead-parts", rule.line, f"rule {rule.id!r}", message, example, "rule-never-decides"
+    )
+
+
+def never_changes(rule: Rule, other: str, example: Mapping[str, str]) -> Finding:
+    """A rule that never changes the outcome: rules as severe or more hold wherever it does."""
+    message = (
+        "never changes the outcome: wherever it holds, another rule of the same or higher "
+        f"severity holds too (here {other!r}); fold its reason into that rule or remove it"
+    )
+    return Finding(
+        "no-dead-parts", rule.line, f"rule {rule.id!r}", message, example, "rule-never-changes"
     )
 
 

@@ -469,3 +469,38 @@ def test_duplicate_rule_is_found() -> None:
     assert findings_for(text) == [
         "14: [no-dead-parts] rule 'ra_again': holds exactly where rule 'ra' does, with the same outcome; keep one"
     ]
+
+
+def test_rule_that_never_changes_the_outcome_is_found() -> None:
+    """A rule that decides its outcome only where another rule as severe holds too."""
+    text = (
+        SMALL.replace(
+            "cases:\n",
+            "  - {id: ra_and_b, when: {all: [{question: a, in: [yes, unsure]}, {question: b, is: yes}]}, "
+            "outcome: high, reason: You told us A and B., source: {section: T}}\ncases:\n",
+        )
+        + "  - {id: ab, answers: {a: yes, b: yes}, outcome: high}\n"
+    )
+    found = findings_for(text)
+    assert len(found) == 1, found
+    assert found[0].startswith(
+        "14: [no-dead-parts] rule 'ra_and_b': never changes the outcome: wherever it holds, "
+        "another rule of the same or higher severity holds too (here 'ra')"
+    )
+    rules = mini(text)
+    assert [f.key for f in verify.verify(rules, exhaustive=True).findings] == [
+        f.key for f in verify.verify(rules).findings
+    ]
+
+
+def test_check_exhaustive_uses_the_enumerator(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--exhaustive`` gives the same verdict and counts by enumerating, as an audit."""
+    proved = CliRunner().invoke(main, ["check", str(default_rules_path())])
+    enumerated = CliRunner().invoke(main, ["check", "--exhaustive", str(default_rules_path())])
+    assert proved.exit_code == enumerated.exit_code == 0
+    counts = "8,680,203 combinations checked (info 1, clinician 60,506, urgent 8,619,696)"
+    assert counts in proved.output and counts in enumerated.output
+    monkeypatch.setattr(oracle, "MAX_CELLS", 1000)
+    refused = CliRunner().invoke(main, ["check", "--exhaustive", str(default_rules_path())])
+    assert refused.exit_code == 1 and "too many to check one by one" in refused.output
+    assert CliRunner().invoke(main, ["check", str(default_rules_path())]).exit_code == 0
