@@ -9,8 +9,9 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -18,6 +19,8 @@ from screener import engine, verify
 from screener.config import ConfigError, from_environ
 from screener.resources import default_rules_path, load_ruleset
 from screener.ruleset import Ruleset, RulesetError
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_PROBLEMS = 1
 EXIT_BAD_INPUT = 2
@@ -44,6 +47,17 @@ def _load(path: Path) -> Ruleset:
         for problem in e.problems:
             click.echo(str(problem), err=True)
         sys.exit(EXIT_PROBLEMS)
+
+
+def _output_option(help_text: str) -> Callable[[F], F]:
+    """The ``-o/--output FILE`` option of the commands that write a document."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help=help_text,
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -110,13 +124,7 @@ def _check_one(path: Path, *, exhaustive: bool = False) -> int:
     default=None,
     help="html (one self-contained page that prints well) or md. Default: from -o, else html.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Write the report here (default: standard output).",
-)
+@_output_option("Write the report here (default: standard output).")
 @click.option(
     "--since",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -173,13 +181,7 @@ def report(rules: Path | None, fmt: str | None, output: Path | None, since: Path
     show_default=True,
     help="How to show the difference.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Write it here (default: standard output).",
-)
+@_output_option("Write it here (default: standard output).")
 @click.option(
     "--fail-on-lower",
     is_flag=True,
