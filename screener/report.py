@@ -150,7 +150,19 @@ def _environment(fmt: str) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
+    env.filters["example"] = example_words
     return env
+
+
+def example_words(answers: Mapping[str, str]) -> str:
+    """Example answers for a reader: the answers other than "no" first, then the rest
+    summed up when they are all "no"."""
+    notable = [f"{q}: {v}" for q, v in answers.items() if v != "no"]
+    plain = [q for q, v in answers.items() if v == "no"]
+    if not plain:
+        return ", ".join(notable) or "no answers"
+    rest = "every other question asked: no" if notable else "every question asked: no"
+    return "; ".join([", ".join(notable), rest] if notable else [rest])
 
 
 def render(

@@ -181,6 +181,7 @@ def test_diff_and_report_since_show_the_same_change(tmp_path: Path, fmt: str) ->
     assert "Changes since version 1.1.0" in shown.output
     assert "get a LOWER outcome than before" in shown.output
     assert "363,042" in shown.output
+    assert "cannot_urinate: yes; every other question asked: no" in shown.output
     report = CliRunner().invoke(
         main, ["report", "--rules", str(new), "--since", str(default_rules_path()), "--format", fmt]
     )
