@@ -336,3 +336,19 @@ def test_the_engine_must_confirm_every_example(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(prover.Space, "example", lambda self, u, primed=False: {})
     with pytest.raises(prover.ProverBug, match="does not confirm"):
         verify.verify(ruleset)
+
+
+def test_the_pure_python_diagrams_give_the_same_proof(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where dd has no CUDD build, its own diagrams stand in: same counts, same findings."""
+    from dd import autoref
+
+    text = generate(30, faults=("not_monotone", "dead_rule", "failing_case"))
+    ruleset = parse(text, filename="g.yaml", schema=schema())
+    with_cudd = verify.verify(ruleset)
+    monkeypatch.setattr(prover, "_dd", autoref)
+    assert prover.single_space(ruleset).bdd.__class__.__module__ == "dd.autoref"
+    pure = verify.verify(ruleset)
+    assert pure.combinations == with_cudd.combinations
+    assert dict(pure.by_outcome) == dict(with_cudd.by_outcome)
+    assert [f.key for f in pure.findings] == [f.key for f in with_cudd.findings]
+    assert len(pure.findings) == 3
