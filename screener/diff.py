@@ -6,12 +6,20 @@ the simplest example of each, and which questions, rules and outcomes were
 added, removed or changed.
 
 The answer sets are those of both versions at once. A person answers the
-questions of both (one set of answers to every question either version has); a
-question either version asks has an answer, one neither asks has none. Each
-version then sees only the answers to the questions it asks, exactly as the
-engine would, so every answer set has one outcome in each version. A question
-both versions ask must get an answer both offer. When the two versions have the
-same questions this is simply each version's own reachable answer sets.
+questions of both (one set of answers to every question either version has): a
+question either version asks has an answer, or is left unanswered (counted as
+an answer of its own, :data:`UNANSWERED`); one neither asks has none. Each
+version sees only the answers to the questions it asks, exactly as the engine
+would; a question left unanswered, or given an answer only the other version
+offers, counts as that version's ``if_unanswered``. So every answer set has one
+outcome in each version, and a changed ``if_unanswered`` or a new answer shows
+up as people moving.
+
+Which way a move goes is judged on the new version's scale: an outcome keeps
+its meaning by its id, so the old outcome's id is looked up in the new file.
+A move away from an outcome the new file no longer has is counted as lowered
+(it needs a reviewer's eyes) unless it ends at the new file's most severe
+outcome.
 
 The counts come from the same decision diagrams as :mod:`screener.prover`, and
 every example is evaluated again by the engine in both versions before it is
@@ -28,25 +36,45 @@ from screener import engine
 from screener.prover import Encoding, ProverBug, Space
 from screener.ruleset import Outcome, Question, Rule, Ruleset
 
+UNANSWERED = "(no answer)"
+
 
 @dataclass(frozen=True)
 class Move:
-    """The answer sets whose outcome goes from one outcome in the old version to another."""
+    """The answer sets whose outcome goes from one outcome in the old version to another.
+
+    ``direction`` is ``lowered``, ``raised``, ``moved`` (another outcome of the same
+    severity) or ``same``.
+    """
 
     old: Outcome
     new: Outcome
     count: int
     example: Mapping[str, str]
+    direction: str
 
     @property
     def lowered(self) -> bool:
         """Whether these people are now told something less urgent."""
-        return self.new.severity < self.old.severity
+        return self.direction == "lowered"
 
     @property
     def changed(self) -> bool:
-        """Whether the outcome differs at all (by id or severity)."""
-        return (self.old.id, self.old.severity) != (self.new.id, self.new.severity)
+        """Whether these people are told something else at all."""
+        return self.direction != "same"
+
+
+def direction(old: Outcome, new: Outcome, new_version: Ruleset) -> str:
+    """Which way a move goes, on the new version's scale (see the module docstring)."""
+    if old.id == new.id:
+        return "same"
+    kept = new_version.outcome_by_id.get(old.id)
+    if kept is None:
+        top = max(o.severity for o in new_version.outcomes)
+        return "raised" if new.severity == top else "lowered"
+    if new.severity < kept.severity:
+        return "lowered"
+    return "raised" if new.severity > kept.severity else "moved"
 
 
 @dataclass(frozen=True)
@@ -86,20 +114,15 @@ def diff(old: Ruleset, new: Ruleset) -> Diff:
     values: dict[str, list[str]] = {qid: [] for qid in ids}
     for q in (*old.questions, *new.questions):
         values[q.id] += [v for v in q.values if v not in values[q.id]]
-    space = Space([(qid, values[qid], True) for qid in ids])
+    space = Space([(qid, [*values[qid], UNANSWERED], True) for qid in ids])
     before = Encoding(space, old, joint=True)
     after = Encoding(space, new, joint=True)
     reach = space.true
     for qid in ids:
-        asked_before = before.asked.get(qid, space.false)
-        asked_after = after.asked.get(qid, space.false)
-        answered = ~space.is_(qid, [None]) & (asked_before | asked_after)
-        if qid in old.question_by_id:
-            answered &= ~asked_before | space.is_(qid, old.question_by_id[qid].values)
-        if qid in new.question_by_id:
-            answered &= ~asked_after | space.is_(qid, new.question_by_id[qid].values)
-        unasked = space.is_(qid, [None]) & ~asked_before & ~asked_after
-        reach &= answered | unasked
+        asked = before.asked.get(qid, space.false) | after.asked.get(qid, space.false)
+        unasked = space.is_(qid, [None])
+        answered = space.is_(qid, [*values[qid], UNANSWERED])
+        reach &= (answered & asked) | (unasked & ~asked)
     moves = []
     for o in sorted(old.outcomes, key=lambda o: -o.severity):
         was = reach & before.outcome_is(o.id)
@@ -107,18 +130,27 @@ def diff(old: Ruleset, new: Ruleset) -> Diff:
             both = was & after.outcome_is(n.id)
             if both == space.false:
                 continue
-            example = space.example(both)
-            _confirm(old, example, o.id)
-            _confirm(new, example, n.id)
-            moves.append(Move(o, n, space.count(both), example))
-    moves.sort(key=lambda m: (not m.lowered, not m.changed))
+            way = direction(o, n, new)
+            example: dict[str, str] = {}
+            if way != "same":
+                example = space.example(both)
+                _confirm(old, example, o.id)
+                _confirm(new, example, n.id)
+            moves.append(Move(o, n, space.count(both), example, way))
+    order = {"lowered": 0, "moved": 1, "raised": 2, "same": 3}
+    moves.sort(key=lambda m: order[m.direction])
     return Diff(old, new, space.count(reach), tuple(moves), tuple(_changes(old, new)))
 
 
 def _confirm(ruleset: Ruleset, answers: Mapping[str, str], outcome: str) -> None:
-    """The engine must give the outcome the diagrams gave, to the answers this version asks."""
-    own = {qid: v for qid, v in answers.items() if qid in ruleset.question_by_id}
-    got = engine.evaluate(ruleset, engine.relevant_answers(ruleset, own)).outcome.id
+    """The engine must give the outcome the diagrams gave, to the answers this version
+    offers (any other answer, or none, leaves the question unanswered)."""
+    own = {
+        qid: v
+        for qid, v in answers.items()
+        if qid in ruleset.question_by_id and v in ruleset.question_by_id[qid].values
+    }
+    got = engine.evaluate(ruleset, own).outcome.id
     if got != outcome:
         raise ProverBug(f"diff: {ruleset.version} gives {got!r}, not {outcome!r}, for {answers}")
 
@@ -138,7 +170,17 @@ def _changes(old: Ruleset, new: Ruleset) -> list[Change]:
                 continue
             what = _differences(was[ident], item)
             if what:
-                words = {"text", "hint", "reason", "title", "body", "next steps", "source"}
+                words = {
+                    "text",
+                    "hint",
+                    "answer labels",
+                    "reason",
+                    "title",
+                    "body",
+                    "next steps heading",
+                    "next steps",
+                    "source",
+                }
                 change = "reworded" if set(what) <= words else "changed"
                 found.append(Change(kind, ident, change, what))
         found += [Change(kind, ident, "removed") for ident in was if ident not in now]
@@ -146,19 +188,29 @@ def _changes(old: Ruleset, new: Ruleset) -> list[Change]:
 
 
 # What a reader calls each field, and the fields that say nothing about meaning.
-_FIELD_NAMES = {"when": "when asked", "next_steps": "next steps", "if_unanswered": "if unanswered"}
-_IGNORED = {"id", "line", "values", "asks", "test", "next_steps_title"}
+_FIELD_NAMES = {
+    "when": "when asked",
+    "next_steps": "next steps",
+    "next_steps_title": "next steps heading",
+    "if_unanswered": "if unanswered",
+}
+_IGNORED = {"id", "line", "values", "asks", "test"}
 
 
 def _differences(
     before: Question | Rule | Outcome, after: Question | Rule | Outcome
 ) -> tuple[str, ...]:
     """The names of the fields that differ, in the order they are declared."""
-    return tuple(
-        _FIELD_NAMES.get(f.name, f.name)
-        for f in fields(before)
-        if f.name not in _IGNORED and getattr(before, f.name) != getattr(after, f.name)
-    )
+    what = []
+    for f in fields(before):
+        if f.name in _IGNORED or getattr(before, f.name) == getattr(after, f.name):
+            continue
+        if f.name == "options" and isinstance(before, Question) and isinstance(after, Question):
+            # The same answers under other labels is a rewording.
+            what.append("answer labels" if before.values == after.values else "answers")
+        else:
+            what.append(_FIELD_NAMES.get(f.name, f.name))
+    return tuple(what)
 
 
 # --------------------------------------------------------------------------- plain forms
@@ -181,8 +233,7 @@ def as_json(d: Diff) -> dict[str, Any]:
                 "from": m.old.id,
                 "to": m.new.id,
                 "count": m.count,
-                "lowered": m.lowered,
-                "changed": m.changed,
+                "direction": m.direction,
                 "example": dict(m.example),
             }
             for m in d.moves
@@ -203,7 +254,7 @@ def as_text(d: Diff) -> str:
         + (f", {sum(m.count for m in d.lowered):,} of them a LOWER one" if d.lowered else ""),
     ]
     for m in d.moves:
-        label = "LOWERED" if m.lowered else "raised" if m.changed else "same"
+        label = "LOWERED" if m.lowered else m.direction
         sets = "answer set" if m.count == 1 else "answer sets"
         lines.append(f"  {label}: {m.old.id} -> {m.new.id}: {m.count:,} {sets}")
         if m.changed:

@@ -140,10 +140,6 @@ class Space:
         """Where exactly one of ``u`` and ``v`` holds."""
         return self.bdd.apply("xor", u, v)
 
-    def valid(self, qid: str, values: Iterable[str | None]) -> Node:
-        """The bit patterns that stand for one of ``values``."""
-        return self.is_(qid, values)
-
     def swap(self, u: Node, questions: Iterable[str]) -> Node:
         """``u`` with the bits of ``questions`` and their primed twins exchanged."""
         pairs: dict[str, str] = {}
@@ -156,14 +152,6 @@ class Space:
         """``u`` with the question's answer fixed (its bits cofactored away)."""
         slot = self.slots[qid]
         return self.bdd.let(dict(zip(slot.bits, slot.codes[value], strict=True)), u)
-
-    def fix_all(self, u: Node, answers: Mapping[str, str | None]) -> Node:
-        """``u`` with the answers to every question given fixed."""
-        bits: dict[str, bool] = {}
-        for qid, value in answers.items():
-            slot = self.slots[qid]
-            bits.update(zip(slot.bits, slot.codes[value], strict=True))
-        return self.bdd.let(bits, u)
 
     def point(self, answers: Mapping[str, str | None]) -> Node:
         """The answer sets that give these answers (None: not asked); all of them, when
@@ -250,19 +238,19 @@ class Space:
             v = high if go_high else low
         return chosen
 
-    def decode(self, bits: Mapping[str, bool], primed: bool = False) -> dict[str, str]:
+    def decode(self, bits: Mapping[str, bool]) -> dict[str, str]:
         """The answers an assignment stands for (bits it leaves out count as False)."""
         answers: dict[str, str] = {}
-        for qid, slot in (self.primed if primed else self.slots).items():
+        for qid, slot in self.slots.items():
             code = tuple(bits.get(b, False) for b in slot.bits)
             for value, pattern in slot.codes.items():
                 if pattern == code and value is not None:
                     answers[qid] = value
         return answers
 
-    def example(self, u: Node, primed: bool = False) -> dict[str, str]:
+    def example(self, u: Node) -> dict[str, str]:
         """The simplest answers in ``u`` (which must hold only valid answer codes)."""
-        return self.decode(self.simplest(u), primed=primed)
+        return self.decode(self.simplest(u))
 
 
 def single_space(ruleset: Ruleset) -> Space:
@@ -276,9 +264,10 @@ def single_space(ruleset: Ruleset) -> Space:
 class Encoding:
     """One ruleset's conditions, reachable answer sets and outcomes, as diagrams of a space.
 
-    With ``joint``, the space may hold answers to questions this ruleset does not ask
-    (the other version's, in a diff): then each condition sees an answer only where
-    this ruleset asks the question, and ``reach`` is left to the caller.
+    With ``joint``, the space holds the answers of two versions at once (in a diff):
+    each condition sees an answer only where this ruleset asks the question, an answer
+    this ruleset does not offer counts as its ``if_unanswered``, and ``reach`` is left
+    to the caller.
     """
 
     def __init__(self, space: Space, ruleset: Ruleset, *, joint: bool = False) -> None:
@@ -303,7 +292,7 @@ class Encoding:
         self.reach = space.true
         if not joint:
             for q in ruleset.questions:
-                answered = space.valid(q.id, q.values)
+                answered = space.is_(q.id, q.values)
                 if q.when is None:
                     keeps = answered
                 else:
@@ -328,10 +317,16 @@ class Encoding:
         if found is not None:
             return found
         space = self.space
-        if isinstance(cond, AnswerIn):
+        if isinstance(cond, AnswerIn) and self.joint:
+            # The space holds the answers of two versions at once: this version sees an
+            # answer it offers as it is, and any other (or none) as its if_unanswered.
+            q = self.ruleset.question_by_id[cond.question]
+            seen = set(cond.values) & set(q.values)
+            if q.if_unanswered in cond.values:
+                seen |= {c for c in space.slots[q.id].codes if c is not None} - set(q.values)
+            found = space.is_(q.id, seen) & self.asked[q.id]
+        elif isinstance(cond, AnswerIn):
             found = space.is_(cond.question, cond.values)
-            if self.joint:
-                found &= self.asked.get(cond.question, space.false)
         elif isinstance(cond, AllOf):
             found = space.true
             for part in cond.parts:
@@ -393,10 +388,12 @@ def prove(ruleset: Ruleset) -> tuple[Proof, list[Any]]:
 
     space = single_space(ruleset)
     enc = Encoding(space, ruleset)
-    at_least = [space.count(enc.reach & h) for h in enc.at_least]
-    # Least severe first, as check prints them.
-    by_outcome = {oid: at_least[k] - at_least[k + 1] for k, oid in enumerate(enc.outcome_ids)}
-    if min(by_outcome.values()) < 0 or sum(by_outcome.values()) != at_least[0]:
+    # Each outcome's answer sets are counted on their own diagram (least severe first, as
+    # check prints them); together they must make up every reachable answer set exactly,
+    # which checks the diagrams and the counting against each other.
+    total = space.count(enc.reach)
+    by_outcome = {oid: space.count(enc.reach & enc.outcome_is(oid)) for oid in enc.outcome_ids}
+    if sum(by_outcome.values()) != total:
         raise ProverBug("the outcomes do not split the reachable answer sets")
     findings: list[Any] = list(_dead_rules(enc, verify))
     findings += [verify.unreached(o) for o in ruleset.outcomes if by_outcome[o.id] == 0]
@@ -404,7 +401,7 @@ def prove(ruleset: Ruleset) -> tuple[Proof, list[Any]]:
     findings += _duplicates(enc, verify)
     findings += _monotone(enc, verify)
     findings += _cross_check(enc, verify)
-    return Proof(at_least[0], by_outcome), findings
+    return Proof(total, by_outcome), findings
 
 
 def _dead_rules(enc: Encoding, verify: Any) -> Iterator[Any]:
@@ -422,7 +419,7 @@ def _dead_rules(enc: Encoding, verify: Any) -> Iterator[Any]:
             rank = enc.rank[reason.outcome]
             if [r for r in result.reasons if enc.rank[r.outcome] >= rank] == [reason]:
                 alone.add(reason.rule)
-    duplicated = _duplicated(enc)
+    duplicated = {rid for group in _rule_groups(enc) for rid in group}
     for rule in ruleset.rules:
         when = enc.rules[rule.id]
         rank = enc.rank[rule.outcome]
@@ -504,23 +501,21 @@ def _same_answers(enc: Encoding, q: Question, verify: Any) -> Iterator[Any]:
             yield verify.same_answers(q, u, v)
 
 
-def _duplicated(enc: Encoding) -> set[str]:
-    """Every rule that holds in exactly the same answer sets as another with its outcome."""
-    groups: dict[tuple[str, Node], list[str]] = {}
+def _rule_groups(enc: Encoding) -> list[list[Any]]:
+    """Rules with one outcome that hold in exactly the same answer sets, in file order:
+    diagrams are canonical, so equal sets are the same node."""
+    groups: dict[tuple[str, Node], list[Any]] = {}
     for rule in enc.ruleset.rules:
         groups.setdefault((rule.outcome, enc.reach & enc.rules[rule.id]), []).append(rule.id)
-    return {rid for group in groups.values() if len(group) > 1 for rid in group}
+    return [group for group in groups.values() if len(group) > 1]
 
 
 def _duplicates(enc: Encoding, verify: Any) -> Iterator[Any]:
-    """Rules with one outcome that hold in exactly the same answer sets: diagrams are
-    canonical, so equal sets are the same node."""
-    first: dict[tuple[str, Node], Any] = {}
+    by_id = {rule.id: rule for rule in enc.ruleset.rules}
+    later = {rid: group[0] for group in _rule_groups(enc) for rid in group[1:]}
     for rule in enc.ruleset.rules:
-        where = enc.reach & enc.rules[rule.id]
-        earlier = first.setdefault((rule.outcome, where), rule)
-        if earlier is not rule:
-            yield verify.duplicate(rule, earlier)
+        if rule.id in later:
+            yield verify.duplicate(rule, by_id[later[rule.id]])
 
 
 def _dependents(ruleset: Ruleset, qid: str) -> list[str]:

@@ -35,31 +35,22 @@ def brute_force(old: Ruleset, new: Ruleset) -> Counter[tuple[str, str]]:
         for qid in ids
     }
     tally: Counter[tuple[str, str]] = Counter()
-    for chosen in itertools.product(*([None, *values[qid]] for qid in ids)):
+    for chosen in itertools.product(*([None, diff.UNANSWERED, *values[qid]] for qid in ids)):
         answers = dict(zip(ids, chosen, strict=True))
-        asked: list[set[str]] = []
-        for version in (old, new):
-            seen: dict[str, str] = {}
-            asked.append(set())
-            for q in version.questions:
-                if engine.is_asked(q, seen):
-                    asked[-1].add(q.id)
-                    if answers[q.id] is not None:
-                        seen[q.id] = answers[q.id]  # type: ignore[assignment]
-        in_old, in_new = asked
-        valid = all(
-            (answers[qid] is None) == (qid not in in_old | in_new)
-            and (qid not in in_old or answers[qid] in old.question_by_id[qid].values)
-            and (qid not in in_new or answers[qid] in new.question_by_id[qid].values)
-            for qid in ids
-        )
-        if not valid:
-            continue
+        asked: set[str] = set()
         outcomes = []
-        for version, mine in ((old, in_old), (new, in_new)):
-            own = {qid: answers[qid] for qid in mine}
-            outcomes.append(engine.evaluate(version, own).outcome.id)  # type: ignore[arg-type]
-        tally[(outcomes[0], outcomes[1])] += 1
+        for version in (old, new):
+            # What this version's engine is given: the answers it offers, to the questions
+            # it asks; anything else leaves the question unanswered.
+            own = {
+                qid: v
+                for qid, v in answers.items()
+                if qid in version.question_by_id and v in version.question_by_id[qid].values
+            }
+            asked |= set(engine.complete_answers(version, own))
+            outcomes.append(engine.evaluate(version, own).outcome.id)
+        if all((answers[qid] is None) == (qid not in asked) for qid in ids):
+            tally[(outcomes[0], outcomes[1])] += 1
     return tally
 
 
@@ -75,7 +66,7 @@ def counted(found: diff.Diff) -> Counter[tuple[str, str]]:
 )
 @given(rulesets(), rulesets())
 def test_counts_match_brute_force(old: Ruleset, new: Ruleset) -> None:
-    sizes = {q.id: len(q.values) + 1 for q in (*old.questions, *new.questions)}
+    sizes = {q.id: len(q.values) + 2 for q in (*old.questions, *new.questions)}
     assume(math.prod(sizes.values()) <= 5000)
     new = replace(new, version="2.0")
     found = diff.diff(old, new)
@@ -83,23 +74,96 @@ def test_counts_match_brute_force(old: Ruleset, new: Ruleset) -> None:
     assert counted(found) == expected
     assert found.total == sum(expected.values())
     for move in found.moves:
-        example = dict(move.example)
+        if not move.changed:
+            continue
         for version, outcome in ((old, move.old.id), (new, move.new.id)):
-            own = {q: v for q, v in example.items() if q in version.question_by_id}
-            assert (
-                engine.evaluate(version, engine.relevant_answers(version, own)).outcome.id
-                == outcome
-            )
+            own = {
+                q: v
+                for q, v in move.example.items()
+                if q in version.question_by_id and v in version.question_by_id[q].values
+            }
+            assert engine.evaluate(version, own).outcome.id == outcome
 
 
 def test_same_version_moves_nobody(ruleset: Ruleset) -> None:
     found = diff.diff(ruleset, ruleset)
-    proof = verify.verify(ruleset)
-    assert found.total == proof.combinations
     assert found.moved == 0 and not found.lowered and found.changes == ()
-    assert {m.old.id: m.count for m in found.moves} == {
-        k: v for k, v in proof.by_outcome.items() if v
-    }
+    assert {m.direction for m in found.moves} == {"same"}
+    # Each question may also be left unanswered, so there are more answer sets than
+    # check counts, and "info" is still reached only by answering no to everything.
+    assert found.total > verify.verify(ruleset).combinations
+    assert next(m.count for m in found.moves if m.old.id == "info") == 1
+
+
+MINI = """\
+id: mini
+version: "1.0"
+title: Mini
+questions:
+  - id: pain
+    text: Pain?
+    options:
+      - {value: none, label: None}
+      - {value: severe, label: Severe}
+      - {value: unsure, label: Not sure}
+outcomes:
+  - {id: high, severity: 2, title: High, body: Go now.}
+  - {id: low, severity: 1, title: Low, body: Fine.}
+rules:
+  - {id: r1, when: {question: pain, in: [severe, unsure]}, outcome: high, reason: You told us about pain., source: {section: T}}
+cases:
+  - {id: none, answers: {pain: none}, outcome: low}
+"""
+
+LOWERINGS = {
+    # The outcomes renumbered, one inserted, and the rule pointed at it.
+    "inserted outcome": (
+        [("severity: 2, title: High", "severity: 3, title: High"),
+         ("outcomes:\n", "outcomes:\n  - {id: mid, severity: 2, title: Mid, body: Soon.}\n"),
+         ("outcome: high, reason", "outcome: mid, reason")],
+        "pain=severe",
+    ),
+    "renumbered severities": (
+        [("severity: 2", "severity: 20"), ("severity: 1,", "severity: 10,"),
+         ("outcome: high, reason", "outcome: low, reason")],
+        "pain=severe",
+    ),
+    "lenient if_unanswered": (
+        [("    text: Pain?\n", "    text: Pain?\n    if_unanswered: none\n")],
+        "pain=(no answer)",
+    ),
+    "new answer": (
+        [("      - {value: unsure, label: Not sure}\n",
+          "      - {value: unsure, label: Not sure}\n      - {value: worst, label: Worst}\n")],
+        "pain=worst",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("change", LOWERINGS)
+def test_every_kind_of_lowering_is_caught(tmp_path: Path, change: str) -> None:
+    edits, example = LOWERINGS[change]
+    text = MINI.replace('version: "1.0"', 'version: "1.1"')
+    for before, after in edits:
+        assert before in text
+        text = text.replace(before, after)
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(MINI, encoding="utf-8")
+    new.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["diff", "--fail-on-lower", str(old), str(new)])
+    assert result.exit_code == 1, result.output
+    assert "LOWERED" in result.output and f"for example: {example}" in result.output
+
+
+def test_moves_are_judged_on_the_new_scale_by_outcome_id() -> None:
+    rules = load_ruleset(default_rules_path())
+    outcomes = {o.id: o for o in rules.outcomes}
+    assert diff.direction(outcomes["urgent"], outcomes["clinician"], rules) == "lowered"
+    assert diff.direction(outcomes["info"], outcomes["urgent"], rules) == "raised"
+    assert diff.direction(outcomes["urgent"], outcomes["urgent"], rules) == "same"
+    gone = replace(outcomes["urgent"], id="retired")
+    assert diff.direction(gone, outcomes["clinician"], rules) == "lowered", "unknown: flagged"
+    assert diff.direction(gone, outcomes["urgent"], rules) == "raised", "nothing is above the top"
 
 
 def changed_file(tmp_path: Path, edit: Any) -> Path:
@@ -163,10 +227,13 @@ def test_json_counts_add_up_and_examples_show_the_move(tmp_path: Path) -> None:
     )
     data = json.loads(result.output)
     assert sum(m["count"] for m in data["moves"]) == data["answer_sets"]
-    assert data["lowered"] == sum(m["count"] for m in data["moves"] if m["lowered"])
-    assert data["moves"][0]["lowered"] is True
+    assert data["lowered"] == sum(m["count"] for m in data["moves"] if m["direction"] == "lowered")
+    assert data["moves"][0]["direction"] == "lowered"
     old_rules, new_rules = load_ruleset(default_rules_path()), load_ruleset(new)
     for move in data["moves"]:
+        if move["direction"] == "same":
+            assert move["example"] == {}, "no example for those who stay"
+            continue
         example = move["example"]
         old_own = {q: v for q, v in example.items() if q in old_rules.question_by_id}
         assert engine.evaluate(old_rules, old_own).outcome.id == move["from"]
@@ -180,12 +247,12 @@ def test_diff_and_report_since_show_the_same_change(tmp_path: Path, fmt: str) ->
     assert shown.exit_code == 0
     assert "Changes since version 1.1.0" in shown.output
     assert "get a LOWER outcome than before" in shown.output
-    assert "363,042" in shown.output
+    assert "12,730,368" in shown.output
     assert "cannot_urinate: yes; every other question asked: no" in shown.output
     report = CliRunner().invoke(
         main, ["report", "--rules", str(new), "--since", str(default_rules_path()), "--format", fmt]
     )
     assert "Changes since version 1.1.0" in report.output
-    assert "363,042" in report.output
+    assert "12,730,368" in report.output
     plain = CliRunner().invoke(main, ["report", "--rules", str(new), "--format", fmt])
     assert "Changes since" not in plain.output
