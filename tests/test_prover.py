@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ from screener.ruleset import (
 )
 from tests.generated import generate
 
-CUSTOM_VALUES = ("none", "mild", "severe", "unsure")
+CUSTOM_VALUES = ("none", "no", "mild", "severe", "unsure")
 DEFAULT = (Option("yes", "Yes"), Option("no", "No"), Option("unsure", "Not sure"))
 
 
@@ -83,9 +84,12 @@ def rulesets(draw: st.DrawFn) -> Ruleset:
     sound = draw(st.booleans())
     questions: list[Question] = []
     for i in range(draw(st.integers(1, 8))):
-        if draw(st.integers(0, 4)) == 0:
+        kind = draw(st.integers(0, 9))
+        if kind < 2:
             values = draw(st.sets(st.sampled_from(CUSTOM_VALUES), min_size=2))
             options = tuple(Option(v, v.title()) for v in CUSTOM_VALUES if v in values)
+        elif kind == 2:  # yes and no only, in either order
+            options = tuple(draw(st.permutations(DEFAULT[:2])))
         else:
             options = DEFAULT
         values_in_order = tuple(o.value for o in options)
@@ -98,14 +102,20 @@ def rulesets(draw: st.DrawFn) -> Ruleset:
             when = conditions(draw, questions, 2, sound=sound)
         questions.append(Question(f"q{i}", f"Q{i}?", None, options, when, unanswered, 10 + i))
     n_outcomes = draw(st.integers(2, 4))
+    # Severities need not be 0, 1, 2 ..., nor in file order.
+    severities = draw(
+        st.lists(st.integers(-5, 50), min_size=n_outcomes, max_size=n_outcomes, unique=True)
+    )
+    ranked = sorted(severities)
     outcomes = tuple(
-        Outcome(f"o{s}", s, f"O{s}", f"Body {s}.", None, (), 100 + s) for s in range(n_outcomes)
+        Outcome(f"o{ranked.index(s)}", s, f"O{s}", f"Body {s}.", None, (), 100 + n)
+        for n, s in enumerate(severities)
     )
     rules = tuple(
         Rule(
             f"r{i}",
             conditions(draw, questions, 3, sound=sound),
-            f"o{draw(st.integers(1, n_outcomes - 1))}",
+            f"o{draw(st.integers(0 if draw(st.integers(0, 9)) == 0 else 1, n_outcomes - 1))}",
             f"You told us {i}.",
             Source("T", None, None),
             200 + i,
@@ -113,8 +123,18 @@ def rulesets(draw: st.DrawFn) -> Ruleset:
         for i in range(draw(st.integers(1, 6)))
     )
     cases = tuple(
-        Case(f"c{i}", {}, draw(st.sampled_from(["no", "yes", None])), "o0", 300 + i)
-        for i in range(draw(st.integers(0, 2)))
+        Case(
+            f"c{i}",
+            {
+                q.id: draw(st.sampled_from(q.values))
+                for q in questions
+                if draw(st.integers(0, 2)) == 0
+            },
+            draw(st.sampled_from(["no", "yes", None])),
+            "o0",
+            300 + i,
+        )
+        for i in range(draw(st.integers(0, 3)))
     )
     cases = tuple(
         c for c in cases if c.others is None or all(c.others in q.values for q in questions)
@@ -151,6 +171,12 @@ def example_shows(ruleset: Ruleset, finding: verify.Finding) -> None:
         severity = {o.id: o.severity for o in ruleset.outcomes}
         rule_outcome = next(r.outcome for r in ruleset.rules if r.id == rule)
         assert result.outcome.severity > severity[rule_outcome]
+    elif finding.kind == "rule-never-changes":
+        rule = finding.subject.split("'")[1]
+        rank = {o.id: o.severity for o in ruleset.outcomes}
+        mine = rank[next(r.outcome for r in ruleset.rules if r.id == rule)]
+        assert rule in {r.rule for r in result.reasons}
+        assert any(r.rule != rule and rank[r.outcome] >= mine for r in result.reasons)
     elif finding.check == "monotone":
         was = finding.message.split("lowers the outcome from '")[1].split("'")[0]
         assert result.outcome.id == was
@@ -207,7 +233,7 @@ def test_random_rulesets_cover_what_they_must() -> None:
     as well as sound rulesets (else the agreement above would prove little)."""
     seen: set[str] = set()
 
-    @settings(max_examples=200, deadline=None, derandomize=True)
+    @settings(max_examples=600, deadline=None, derandomize=True)
     @given(rulesets())
     def observe(ruleset: Ruleset) -> None:
         found = verify.verify(ruleset).findings
@@ -352,3 +378,29 @@ def test_the_pure_python_diagrams_give_the_same_proof(monkeypatch: pytest.Monkey
     assert dict(pure.by_outcome) == dict(with_cudd.by_outcome)
     assert [f.key for f in pure.findings] == [f.key for f in with_cudd.findings]
     assert len(pure.findings) == 3
+
+
+@pytest.mark.parametrize("fault", ["dead_rule", "diff"])
+def test_every_guard_refuses_an_example_the_engine_does_not_confirm(
+    monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    """Dead-rule and diff examples are checked by the engine too: an example of all "no"
+    shows neither a rule that holds nor a move, so each must be refused."""
+    from screener import diff
+
+    ruleset = parse(generate(15, faults=("dead_rule",)), filename="g.yaml", schema=schema())
+
+    def all_no(self: prover.Space, u: Any) -> dict[str, str]:
+        return {
+            q.id: "no" if "no" in q.values else "none" for q in ruleset.questions if q.when is None
+        }
+
+    monkeypatch.setattr(prover.Space, "example", all_no)
+
+    def run() -> object:
+        if fault == "dead_rule":
+            return verify.verify(ruleset)
+        return diff.diff(ruleset, replace(ruleset, rules=ruleset.rules[1:], version="2"))
+
+    with pytest.raises(prover.ProverBug, match=r"does not confirm|gives"):
+        run()
