@@ -47,7 +47,7 @@ try:  # CUDD, in C, where dd ships it for the platform
 except ImportError:  # pragma: no cover - platforms without dd's CUDD wheel
     from dd import autoref as _dd
 
-from screener import engine
+from screener import engine, verify
 from screener.ruleset import NO, AllOf, AnswerIn, AnyOf, Condition, Not, Question, Ruleset
 
 BACKEND = _dd.__name__
@@ -381,11 +381,9 @@ class Proof:
     by_outcome: dict[str, int]
 
 
-def prove(ruleset: Ruleset) -> tuple[Proof, list[Any]]:
+def prove(ruleset: Ruleset) -> tuple[Proof, list[verify.Finding]]:
     """Decide every check on one ruleset: the counts, and the findings in the order
     :func:`screener.verify.verify` reports them."""
-    from screener import verify  # the findings' shared vocabulary
-
     space = single_space(ruleset)
     enc = Encoding(space, ruleset)
     # Each outcome's answer sets are counted on their own diagram (least severe first, as
@@ -395,16 +393,17 @@ def prove(ruleset: Ruleset) -> tuple[Proof, list[Any]]:
     by_outcome = {oid: space.count(enc.reach & enc.outcome_is(oid)) for oid in enc.outcome_ids}
     if sum(by_outcome.values()) != total:
         raise ProverBug("the outcomes do not split the reachable answer sets")
-    findings: list[Any] = list(_dead_rules(enc, verify))
+    groups = _rule_groups(enc)
+    findings = list(_dead_rules(enc, groups))
     findings += [verify.unreached(o) for o in ruleset.outcomes if by_outcome[o.id] == 0]
-    findings += _dead_questions(enc, verify)
-    findings += _duplicates(enc, verify)
-    findings += _monotone(enc, verify)
-    findings += _cross_check(enc, verify)
+    findings += _dead_questions(enc)
+    findings += _duplicates(enc, groups)
+    findings += _monotone(enc)
+    findings += _cross_check(enc)
     return Proof(total, by_outcome), findings
 
 
-def _dead_rules(enc: Encoding, verify: Any) -> Iterator[Any]:
+def _dead_rules(enc: Encoding, groups: list[list[str]]) -> Iterator[verify.Finding]:
     ruleset, false = enc.ruleset, enc.space.false
     # A case where a rule holds and its outcome wins shows at once that the rule decides
     # the outcome somewhere; only the other rules need the diagrams.
@@ -419,7 +418,7 @@ def _dead_rules(enc: Encoding, verify: Any) -> Iterator[Any]:
             rank = enc.rank[reason.outcome]
             if [r for r in result.reasons if enc.rank[r.outcome] >= rank] == [reason]:
                 alone.add(reason.rule)
-    duplicated = {rid for group in _rule_groups(enc) for rid in group}
+    duplicated = {rid for group in groups for rid in group}
     for rule in ruleset.rules:
         when = enc.rules[rule.id]
         rank = enc.rank[rule.outcome]
@@ -454,7 +453,7 @@ def _dead_rules(enc: Encoding, verify: Any) -> Iterator[Any]:
         yield verify.never_decides(rule, result.outcome.id, example)
 
 
-def _dead_questions(enc: Encoding, verify: Any) -> Iterator[Any]:
+def _dead_questions(enc: Encoding) -> Iterator[verify.Finding]:
     ruleset, space, reach = enc.ruleset, enc.space, enc.reach
     used = verify.used_questions(ruleset)
     parents = verify.parent_questions(ruleset)
@@ -466,53 +465,55 @@ def _dead_questions(enc: Encoding, verify: Any) -> Iterator[Any]:
         elif q.id not in parents and not _changes_a_rule(enc, q):
             yield verify.no_effect(q)
         else:
-            yield from _same_answers(enc, q, verify)
+            yield from _same_answers(enc, q)
+
+
+def _tells_apart(enc: Encoding, q: Question, u: str, v: str, conditions: list[Node]) -> bool:
+    """Whether any condition ever holds for one of two answers to the question and not the
+    other, in the answer sets where the question is asked, everything else the same."""
+    space = enc.space
+    where = space.fix(enc.reach, q.id, u)
+    return any(
+        where & space.xor(space.fix(c, q.id, u), space.fix(c, q.id, v)) != space.false
+        for c in conditions
+    )
 
 
 def _changes_a_rule(enc: Encoding, q: Question) -> bool:
     """Whether changing this question's answer alone ever changes whether a rule holds
     (for a question no ``when`` looks at, so nothing else is asked differently)."""
-    space = enc.space
-    mentioning = [enc.rules[r.id] for r in enc.ruleset.rules if q.id in r.when.questions()]
-    for v, w in itertools.combinations(q.values, 2):
-        where = space.fix(enc.reach, q.id, v)
-        for rule in mentioning:
-            if where & space.xor(space.fix(rule, q.id, v), space.fix(rule, q.id, w)) != space.false:
-                return True
-    return False
+    mentioning = [enc.rules[r.id] for r in enc.ruleset.rules if q.id in enc.looks_at[r.id]]
+    return any(
+        _tells_apart(enc, q, v, w, mentioning) for v, w in itertools.combinations(q.values, 2)
+    )
 
 
-def _same_answers(enc: Encoding, q: Question, verify: Any) -> Iterator[Any]:
+def _same_answers(enc: Encoding, q: Question) -> Iterator[verify.Finding]:
     """Answers that every rule and every ``when`` treat alike (questions with their own
     answers only; the cautious ``if_unanswered`` answer is meant to act as "yes")."""
-    space = enc.space
-    conditions = [enc.rules[r.id] for r in enc.ruleset.rules if q.id in r.when.questions()]
+    conditions = [enc.rules[r.id] for r in enc.ruleset.rules if q.id in enc.looks_at[r.id]]
     conditions += [
         enc.asked[other.id]
         for other in enc.ruleset.questions
         if other.when is not None and q.id in other.when.questions()
     ]
     for u, v in verify.option_pairs(q):
-        where = space.fix(enc.reach, q.id, u)
-        if all(
-            where & space.xor(space.fix(c, q.id, u), space.fix(c, q.id, v)) == space.false
-            for c in conditions
-        ):
+        if not _tells_apart(enc, q, u, v, conditions):
             yield verify.same_answers(q, u, v)
 
 
-def _rule_groups(enc: Encoding) -> list[list[Any]]:
+def _rule_groups(enc: Encoding) -> list[list[str]]:
     """Rules with one outcome that hold in exactly the same answer sets, in file order:
     diagrams are canonical, so equal sets are the same node."""
-    groups: dict[tuple[str, Node], list[Any]] = {}
+    groups: dict[tuple[str, Node], list[str]] = {}
     for rule in enc.ruleset.rules:
         groups.setdefault((rule.outcome, enc.reach & enc.rules[rule.id]), []).append(rule.id)
     return [group for group in groups.values() if len(group) > 1]
 
 
-def _duplicates(enc: Encoding, verify: Any) -> Iterator[Any]:
+def _duplicates(enc: Encoding, groups: list[list[str]]) -> Iterator[verify.Finding]:
     by_id = {rule.id: rule for rule in enc.ruleset.rules}
-    later = {rid: group[0] for group in _rule_groups(enc) for rid in group[1:]}
+    later = {rid: group[0] for group in groups for rid in group[1:]}
     for rule in enc.ruleset.rules:
         if rule.id in later:
             yield verify.duplicate(rule, by_id[later[rule.id]])
@@ -527,7 +528,7 @@ def _dependents(ruleset: Ruleset, qid: str) -> list[str]:
     return [q.id for q in ruleset.questions if q.id in found]
 
 
-def _monotone(enc: Encoding, verify: Any) -> Iterator[Any]:
+def _monotone(enc: Encoding) -> Iterator[verify.Finding]:
     """Moving one answer towards care never lowers the outcome, whatever follow-ups then say.
 
     Write ``H`` for "a rule of rank k or more holds", ``M`` for the part of it made of
@@ -552,7 +553,7 @@ def _monotone(enc: Encoding, verify: Any) -> Iterator[Any]:
                     lower |= held & space.is_(q.id, [after]) & enc.below(k)
                 if lower != false:
                     lower = space.let_question(lower, q.id, after, before)
-                    yield _monotone_finding(enc, verify, q, before, after, space.example(lower))
+                    yield _monotone_finding(enc, q, before, after, space.example(lower))
             continue
         # A question with follow-ups: relate each answer set (unprimed) to the ones the
         # change leads to (the moved questions primed; the rest shared).
@@ -578,17 +579,16 @@ def _monotone(enc: Encoding, verify: Any) -> Iterator[Any]:
                 continue
             lower = space.swap(lower, moved)
             example = space.example(space.unprimed_exist(lower & enc.reach))
-            yield _monotone_finding(enc, verify, q, before, after, example)
+            yield _monotone_finding(enc, q, before, after, example)
 
 
 def _monotone_finding(
     enc: Encoding,
-    verify: Any,
     q: Question,
     before: str,
     after: str,
     example: dict[str, str],
-) -> Any:
+) -> verify.Finding:
     """The finding, with the least severe outcome the change can lead to, checked by the engine."""
     ruleset, space = enc.ruleset, enc.space
     was = engine.evaluate(ruleset, example).outcome
@@ -608,7 +608,7 @@ def _monotone_finding(
     return verify.not_monotone(q, before, after, was.id, worse.id, follow, example)
 
 
-def _cross_check(enc: Encoding, verify: Any) -> Iterator[Any]:
+def _cross_check(enc: Encoding) -> Iterator[verify.Finding]:
     """The diagrams must agree with the engine on every case (a check on the checker)."""
     ruleset = enc.ruleset
     for case in ruleset.cases:
