@@ -99,7 +99,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         if reference is not None:
             label = {
                 "evaluate": "hand-written if/else for the same rules (no checks, no reasons)",
-                "verify": "the exhaustive enumerator (the prover's oracle) on the same ruleset",
+                "verify": "the exhaustive enumerator (the prover's oracle) on the 1.1.0 rules",
                 "token": "the same with Fernet (AES-128-CBC and HMAC-SHA256), the format before",
             }[name]
             ratio = median / reference

@@ -45,8 +45,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_FORM_PARTS"] = min(app.config["MAX_FORM_PARTS"], 100)
 
     ruleset = load_ruleset(app.config["RULES"] or default_rules_path())
+    # The number the texts give: the setting, else the one of the rules' region.
+    number = app.config["EMERGENCY_NUMBER"]
+    try:
+        app.config["EMERGENCY_NUMBER"] = (
+            settings.phone_number(number)
+            if number
+            else settings.emergency_number_for(ruleset.language)
+        )
+    except settings.ConfigError as e:
+        raise settings.ConfigError(f"{settings.PREFIX}EMERGENCY_NUMBER {e}") from None
     # Every token is padded to the longest answers, so its length tells nothing.
-    longest = {q.id: max(q.values, key=len) for q in ruleset.questions}
+    longest = {q.id: max(q.values, key=len) for q in ruleset.flow}
     try:
         tokens = TokenBox(
             app.config["SECRET_KEY"],
@@ -59,7 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         raise settings.ConfigError(str(e)) from e
     if len(tokens.seal(longest)) > MAX_TOKEN_LENGTH:
         raise settings.ConfigError(
-            f"{ruleset.filename}: with {len(ruleset.questions)} questions the answers no longer "
+            f"{ruleset.filename}: with {len(ruleset.flow)} questions the answers no longer "
             "fit in a page's answers token; split the screening"
         )
     app.extensions["screener"] = Screening(

@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from screener import engine, i18n, metrics
-from screener.ruleset import AllOf, AnswerIn, AnyOf, Condition, Not, Ruleset
+from screener.ruleset import BASES, AllOf, AnswerIn, AnyOf, Condition, Not, Question, Ruleset
 from screener.screening import screening
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -56,43 +56,65 @@ def ruleset_json(ruleset: Ruleset) -> dict[str, Any]:
     return {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256}
 
 
+def question_json(question: Question) -> dict[str, Any]:
+    """A question as the questionnaire gives it; a scope question says which answers are
+    inside the scope (any other ends the screening with no outcome)."""
+    body: dict[str, Any] = {
+        "id": question.id,
+        "text": question.text,
+        "hint": question.hint,
+        "options": [{"value": o.value, "label": o.label} for o in question.options],
+        "asked_when": condition_json(question.when) if question.when else None,
+        "if_unanswered": question.if_unanswered,
+        "scope": question.in_scope is not None,
+    }
+    if question.in_scope is not None:
+        body["in_scope"] = [v for v in question.values if v in question.in_scope]
+    return body
+
+
 @bp.get("/questionnaire")
 def questionnaire() -> Response:
-    """The questions in order, with when each is asked, and the outcomes."""
+    """The questions in order (scope questions first), with when each is asked, the
+    emergency message, the outcomes, and what a person outside the scope is told."""
     ruleset = i18n.rules()
+    outside = ruleset.outside
     body = {
         "ruleset": {**ruleset_json(ruleset), "title": ruleset.title},
         "language": i18n.current().tag,
         "translation_review": i18n.current().review,
-        "questions": [
-            {
-                "id": q.id,
-                "text": q.text,
-                "hint": q.hint,
-                "options": [{"value": o.value, "label": o.label} for o in q.options],
-                "asked_when": condition_json(q.when) if q.when else None,
-                "if_unanswered": q.if_unanswered,
-            }
-            for q in ruleset.questions
-        ],
+        "emergency": ruleset.emergency,
+        "questions": [question_json(q) for q in ruleset.flow],
         "outcomes": [
             {
                 "id": o.id,
                 "severity": o.severity,
                 "title": o.title,
                 "body": o.body,
+                "kiosk": o.kiosk,
                 "next_steps_title": o.next_steps_title,
                 "next_steps": list(o.next_steps),
             }
             for o in ruleset.outcomes
         ],
+        "outside": {
+            "title": outside.title,
+            "body": outside.body,
+            "next_steps": list(outside.next_steps),
+        }
+        if outside
+        else None,
     }
     return Response(json.dumps(body), mimetype="application/json")
 
 
 @bp.post("/evaluate")
 def evaluate() -> Response:
-    """Evaluate ``{"answers": {...}}``; the result has the same shape as ``screener evaluate``."""
+    """Evaluate ``{"answers": {...}}``; the result has the same shape as ``screener evaluate``.
+
+    Every scope question must be answered. An answer outside the scope gives a result
+    with no outcome (``"scope": "outside"``), never the lowest outcome.
+    """
     if request.content_length is not None and request.content_length > MAX_BODY:
         return problem(413, "Too large", f"Send at most {MAX_BODY} bytes of JSON.")
     if request.mimetype != "application/json":
@@ -110,7 +132,7 @@ def evaluate() -> Response:
         return problem(
             422,
             "Invalid request",
-            'Send an object with one key, "answers", such as {"answers": {"fever": "no"}}.',
+            'Send an object with one key, "answers", such as {"answers": {"for_you": "yes"}}.',
         )
     answers = body["answers"]
     if not isinstance(answers, dict) or not all(isinstance(v, str) for v in answers.values()):
@@ -120,12 +142,17 @@ def evaluate() -> Response:
             '"answers" must be an object of question ids to answer values (text).',
         )
     ruleset = i18n.rules()
-    problems = engine.answer_problems(ruleset, answers)
-    if problems:
-        return problem(422, "Invalid answers", "; ".join(problems), errors=problems)
-    result = engine.evaluate(ruleset, answers)
-    metrics.completed(result.outcome.id, "api")
-    return Response(json.dumps(engine.result_json(ruleset, result)), mimetype="application/json")
+    try:
+        screened = engine.screen(ruleset, answers)
+    except engine.AnswerError as e:
+        return problem(422, "Invalid answers", "; ".join(e.problems), errors=list(e.problems))
+    if isinstance(screened, engine.OutsideScope):
+        metrics.outside_scope("api")  # no outcome, so never counted as one
+        body = engine.outside_json(ruleset, screened)
+    else:
+        metrics.completed(screened.outcome.id, "api")
+        body = engine.result_json(ruleset, screened)
+    return Response(json.dumps(body), mimetype="application/json")
 
 
 @bp.before_request
@@ -177,9 +204,26 @@ def openapi_document(ruleset: Ruleset, tags: list[str]) -> dict[str, Any]:
     }
     answers = {
         "type": "object",
-        "description": "Question id to answer value. Questions left out count as unanswered.",
-        "properties": {q.id: {"type": "string", "enum": list(q.values)} for q in ruleset.questions},
+        "description": "Question id to answer value. The scope questions must be answered; "
+        "other questions left out count as unanswered.",
+        "properties": {q.id: {"type": "string", "enum": list(q.values)} for q in ruleset.flow},
+        "required": [q.id for q in ruleset.scope],
         "additionalProperties": False,
+    }
+    outcome_ids = [o.id for o in ruleset.outcomes]
+    ruleset_ref = {"$ref": "#/components/schemas/Ruleset"}
+    language_ref = {"$ref": "#/components/schemas/Language"}
+    texts = {"type": "array", "items": {"type": "string"}}
+    outside_schema = {
+        "description": "What a person outside the screening's scope is told instead of an outcome.",
+        "type": "object",
+        "required": ["title", "body", "next_steps"],
+        "additionalProperties": False,
+        "properties": {
+            "title": {"type": "string"},
+            "body": {"type": "string"},
+            "next_steps": texts,
+        },
     }
     return {
         "openapi": "3.1.0",
@@ -228,7 +272,8 @@ def openapi_document(ruleset: Ruleset, tags: list[str]) -> dict[str, Any]:
                     },
                     "responses": {
                         "200": {
-                            "description": "The outcome and the reasons for it",
+                            "description": "The outcome and the reasons for it, or, for "
+                            "a person outside the scope, no outcome",
                             "content": {
                                 "application/json": {
                                     "schema": {"$ref": "#/components/schemas/Result"}
@@ -241,7 +286,8 @@ def openapi_document(ruleset: Ruleset, tags: list[str]) -> dict[str, Any]:
                         },
                         "413": {"description": "Body too large", **problem_response},
                         "422": {
-                            "description": "Unknown question or answer, or wrong types",
+                            "description": "Unknown question or answer, a scope question "
+                            "not answered, or wrong types",
                             **problem_response,
                         },
                     },
@@ -262,15 +308,24 @@ def openapi_document(ruleset: Ruleset, tags: list[str]) -> dict[str, Any]:
                     },
                 },
                 "Result": {
+                    "description": "Inside the scope, an outcome and the reasons for it; "
+                    "outside it, no outcome at all and what the person is told instead.",
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/Screened"},
+                        {"$ref": "#/components/schemas/OutsideScope"},
+                    ],
+                },
+                "Screened": {
                     "type": "object",
-                    "required": ["outcome", "reasons", "ruleset", "language"],
+                    "required": ["outcome", "reasons", "scope", "ruleset", "language"],
                     "additionalProperties": False,
                     "properties": {
                         "outcome": {
                             "type": "object",
                             "required": ["id", "severity", "title"],
+                            "additionalProperties": False,
                             "properties": {
-                                "id": {"type": "string"},
+                                "id": {"type": "string", "enum": outcome_ids},
                                 "severity": {"type": "integer"},
                                 "title": {"type": "string"},
                             },
@@ -279,18 +334,55 @@ def openapi_document(ruleset: Ruleset, tags: list[str]) -> dict[str, Any]:
                             "type": "array",
                             "items": {
                                 "type": "object",
-                                "required": ["rule", "outcome", "text"],
+                                "required": ["rule", "outcome", "text", "answered"],
+                                "additionalProperties": False,
                                 "properties": {
                                     "rule": {"type": "string"},
-                                    "outcome": {"type": "string"},
+                                    "outcome": {"type": "string", "enum": outcome_ids},
                                     "text": {"type": "string"},
+                                    "answered": {
+                                        "description": "How the answers behind the reason "
+                                        "were given: told (each answered), unsure (one was "
+                                        "not sure) or unanswered (one was left out). The "
+                                        "text is worded to match.",
+                                        "type": "string",
+                                        "enum": list(BASES),
+                                    },
                                 },
                             },
                         },
-                        "ruleset": {"$ref": "#/components/schemas/Ruleset"},
-                        "language": {"$ref": "#/components/schemas/Language"},
+                        "scope": {"const": "inside"},
+                        "ruleset": ruleset_ref,
+                        "language": language_ref,
                     },
                 },
+                "OutsideScope": {
+                    "type": "object",
+                    "required": [
+                        "outcome",
+                        "reasons",
+                        "scope",
+                        "question",
+                        "outside",
+                        "ruleset",
+                        "language",
+                    ],
+                    "additionalProperties": False,
+                    "properties": {
+                        "outcome": {"type": "null"},
+                        "reasons": {"type": "array", "maxItems": 0},
+                        "scope": {"const": "outside"},
+                        "question": {
+                            "description": "The scope question whose answer is outside it.",
+                            "type": "string",
+                            "enum": [q.id for q in ruleset.scope],
+                        },
+                        "outside": {"$ref": "#/components/schemas/Outside"},
+                        "ruleset": ruleset_ref,
+                        "language": language_ref,
+                    },
+                },
+                "Outside": outside_schema,
                 "Language": {
                     "description": "The language of the texts, as a BCP 47 tag",
                     "type": "string",
@@ -298,7 +390,14 @@ def openapi_document(ruleset: Ruleset, tags: list[str]) -> dict[str, Any]:
                 },
                 "Questionnaire": {
                     "type": "object",
-                    "required": ["ruleset", "language", "questions", "outcomes"],
+                    "required": [
+                        "ruleset",
+                        "language",
+                        "emergency",
+                        "questions",
+                        "outcomes",
+                        "outside",
+                    ],
                     "properties": {
                         "ruleset": {"$ref": "#/components/schemas/Ruleset"},
                         "language": {"$ref": "#/components/schemas/Language"},
@@ -310,7 +409,15 @@ def openapi_document(ruleset: Ruleset, tags: list[str]) -> dict[str, Any]:
                             "own pages do.",
                             "type": "string",
                         },
+                        "emergency": {
+                            "description": "What to do in an emergency, with the emergency "
+                            "number filled in; show it on every screen, as Screener's own "
+                            "pages do.",
+                            "type": ["string", "null"],
+                        },
                         "questions": {
+                            "description": "In the order a person meets them: the scope "
+                            "questions first.",
                             "type": "array",
                             "items": {
                                 "type": "object",
@@ -320,7 +427,22 @@ def openapi_document(ruleset: Ruleset, tags: list[str]) -> dict[str, Any]:
                                     "options",
                                     "asked_when",
                                     "if_unanswered",
+                                    "scope",
                                 ],
+                                "properties": {
+                                    "scope": {
+                                        "description": "A scope question: it decides who "
+                                        "the screening is for, and must be answered.",
+                                        "type": "boolean",
+                                    },
+                                    "in_scope": {
+                                        "description": "For a scope question, the answers "
+                                        "of people the screening is for; any other ends it "
+                                        "with no outcome.",
+                                        "type": "array",
+                                        "items": {"type": "string"},
+                                    },
+                                },
                             },
                         },
                         "outcomes": {
@@ -328,7 +450,11 @@ def openapi_document(ruleset: Ruleset, tags: list[str]) -> dict[str, Any]:
                             "items": {
                                 "type": "object",
                                 "required": ["id", "severity", "title", "body", "next_steps"],
+                                "properties": {"id": {"type": "string", "enum": outcome_ids}},
                             },
+                        },
+                        "outside": {
+                            "oneOf": [{"$ref": "#/components/schemas/Outside"}, {"type": "null"}]
                         },
                     },
                 },

@@ -73,7 +73,11 @@ def found_codes(directories: Iterable[Path]) -> set[str]:
 
 
 def needed_messages(ruleset: Ruleset) -> set[Message]:
-    """What a language must translate to be offered with these rules: the interface and texts."""
+    """What a language must translate to be offered with these rules: the interface and texts.
+
+    ``ruleset`` is the rules as written, placeholders unfilled: the catalogs translate
+    ``{emergency_number}`` as it stands, whatever number a server fills in.
+    """
     return interface_messages() | {t.text for t in ruleset.texts()}
 
 
@@ -98,6 +102,21 @@ def fingerprint(catalog: Translations, messages: Iterable[Message]) -> str:
         for original, translated in pairs:
             digest.update(f"{original}\x1f{translated}\x1e".encode())
     return digest.hexdigest()
+
+
+def N_(message: str) -> str:
+    """Mark a message for ``pybabel extract``; it is translated later, by a catalog."""
+    return message
+
+
+# What the rules' texts say in place of {emergency_number} when no number is known.
+LOCAL_EMERGENCY_NUMBER = N_("your local emergency number")
+
+
+def placeholder_values(number: str, catalog: Translations) -> dict[str, str]:
+    """What fills the rules' placeholders in a catalog's language: the emergency number,
+    or "your local emergency number" translated when there is none."""
+    return {"emergency_number": number or catalog.gettext(LOCAL_EMERGENCY_NUMBER)}
 
 
 # The review of a translation whose texts changed after a clinician approved them.

@@ -112,7 +112,37 @@ def _check_one(path: Path, *, exhaustive: bool = False) -> int:
             f"  OK: complete, monotone towards care, no dead parts, {len(ruleset.cases)} cases "
             "pass, no diagnosis"
         )
-    return len(result.findings)
+    return len(result.findings) + _check_readability(path, ruleset)
+
+
+def _check_readability(path: Path, ruleset: Ruleset) -> int:
+    """Print how readable the texts are, in the file's language and in each translation
+    that has limits, and return how many findings fail the check (the enforced ones)."""
+    from screener import readability
+    from screener.catalogs import catalog_directories, found_codes, load_catalog, untranslated
+
+    results = [readability.measure(ruleset)]
+    try:
+        extra = from_environ(os.environ).get("TRANSLATIONS", [])
+    except ConfigError:
+        extra = []  # the configuration's own error is for the commands that use it
+    directories = catalog_directories(extra)
+    own = readability.limits_for(ruleset.language)
+    for code in sorted(found_codes(directories)):
+        limits = readability.limits_for(code)
+        if limits is not None and limits != own:
+            catalog = load_catalog(directories, code)
+            missing = set(untranslated(catalog, [t.text for t in ruleset.texts()]))
+            results.append(readability.measure_translation(ruleset, code, catalog.gettext, missing))
+    failures = 0
+    for result in results:
+        if result is None or (result.untranslated and not result.sentences):
+            continue
+        click.echo(f"  {readability.summary(result)}")
+        for finding in result.failures:
+            click.echo(finding.describe(str(path)))
+        failures += len(result.failures)
+    return failures
 
 
 @main.command()
@@ -220,11 +250,26 @@ def diff_command(old: Path, new: Path, fmt: str, output: Path | None, fail_on_lo
 def evaluate(rules: Path | None, answers: Any) -> None:
     """Evaluate ANSWERS (a JSON file, or - for standard input) and print the result as JSON.
 
-    ANSWERS is an object such as {"fever": "no", "severe_pain": "unsure"}.
-    Questions left out count as unanswered, which is the same as "unsure".
-    Exits 2 on unknown question ids or answer values.
+    ANSWERS is an object such as {"for_you": "yes", "fever_recent": "no",
+    "severe_pain": "unsure"}. The scope questions (for_you) must be answered;
+    other questions left out count as unanswered, which is the same as
+    "unsure". An answer outside the scope prints a result with no outcome
+    ("scope": "outside"). {emergency_number} in the texts is filled from
+    SCREENER_EMERGENCY_NUMBER, else the number of the rules' region. Exits 2
+    on unknown question ids or answer values, or a scope question not answered.
     """
+    from babel.support import Translations
+
+    from screener.catalogs import DOMAIN, placeholder_values
+    from screener.config import emergency_number_for
+
+    try:
+        number = from_environ(os.environ).get("EMERGENCY_NUMBER", "")
+    except ConfigError as e:
+        _fail(str(e))
     ruleset = _load(rules or _configured_rules())
+    number = number or emergency_number_for(ruleset.language)
+    ruleset = ruleset.filled(placeholder_values(number, Translations(domain=DOMAIN)))
     try:
         given = json.load(answers)
     except json.JSONDecodeError as e:
@@ -233,21 +278,33 @@ def evaluate(rules: Path | None, answers: Any) -> None:
         _fail("the answers are not UTF-8 text", EXIT_BAD_INPUT)
     if not isinstance(given, dict) or not all(isinstance(v, str) for v in given.values()):
         _fail(
-            'the answers must be a JSON object of question ids to answers, such as {"fever": "no"}',
+            "the answers must be a JSON object of question ids to answers, such as "
+            '{"for_you": "yes", "fever_recent": "no"}',
             EXIT_BAD_INPUT,
         )
     try:
-        result = engine.evaluate(ruleset, given)
+        screened = engine.screen(ruleset, given)
     except engine.AnswerError as e:
         _fail("; ".join(e.problems), EXIT_BAD_INPUT)
-    ignored = sorted(set(given) - set(engine.relevant_answers(ruleset, given)))
-    if ignored:
-        click.echo(
-            "screener: ignored answers to questions these answers do not ask: "
-            + ", ".join(ignored),
-            err=True,
-        )
-    click.echo(json.dumps(engine.result_json(ruleset, result), indent=2, ensure_ascii=False))
+    if isinstance(screened, engine.OutsideScope):
+        ignored = sorted(set(given) - {q.id for q in ruleset.scope})
+        if ignored:
+            click.echo(
+                f"screener: the answer to {screened.question.id!r} is outside the screening's "
+                "scope, so it has no outcome; ignored the answers to: " + ", ".join(ignored),
+                err=True,
+            )
+        body = engine.outside_json(ruleset, screened)
+    else:
+        ignored = sorted(set(given) - set(engine.relevant_answers(ruleset, given)))
+        if ignored:
+            click.echo(
+                "screener: ignored answers to questions these answers do not ask: "
+                + ", ".join(ignored),
+                err=True,
+            )
+        body = engine.result_json(ruleset, screened)
+    click.echo(json.dumps(body, indent=2, ensure_ascii=False))
 
 
 @main.command()

@@ -96,6 +96,41 @@ def _origins(value: str) -> list[str]:
     return origins
 
 
+_PHONE = re.compile(r"\+?[0-9](?:[0-9 -]{0,18}[0-9])?")
+
+
+def phone_number(value: str) -> str:
+    """An emergency number as people dial it: digits, spaces, + and -, at most 20."""
+    if not _PHONE.fullmatch(value.strip()):
+        raise ConfigError(
+            f"must be a phone number such as 999 or 112 (digits, spaces, + and -, "
+            f"at most 20), not {value!r}"
+        )
+    return value.strip()
+
+
+# The emergency number of a region (ISO 3166 code), for the rules file's language.
+# 112 answers across the EU and the EEA; the others are the numbers people know.
+_EU_EEA = (
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO"
+)
+EMERGENCY_NUMBERS: dict[str, str] = {
+    "GB": "999",
+    "US": "911",
+    "CA": "911",
+    "AU": "000",
+    "NZ": "111",
+    **dict.fromkeys(_EU_EEA.split(), "112"),
+}
+
+
+def emergency_number_for(language: str) -> str:
+    """The emergency number of a language's region (``en_GB`` → 999), or "" when the
+    language names no region Screener knows the number of."""
+    _, _, region = language.replace("-", "_").partition("_")
+    return EMERGENCY_NUMBERS.get(region.upper(), "")
+
+
 def _timezone(value: str) -> str:
     try:
         zoneinfo.ZoneInfo(value)
@@ -212,9 +247,10 @@ SETTINGS = (
     Setting(
         "EMERGENCY_NUMBER",
         "",
-        _text,
-        "Emergency phone number to show (for example 999 or 112). Default: 'your local "
-        "emergency number'.",
+        phone_number,
+        "Emergency phone number the texts give (digits, spaces, + and -). Default: the number "
+        "of the region of the rules file's language (en_GB: 999; see docs/deploy.md), else "
+        "'your local emergency number'.",
     ),
 )
 

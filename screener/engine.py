@@ -13,6 +13,10 @@ Semantics, in brief (docs/rules-format.md has the whole story):
   value (``unsure`` by default), so a missing answer never lowers the outcome.
 * Hit policy: every rule whose condition holds adds its reason; the outcome
   is the most severe among those rules, or the lowest outcome when none holds.
+* A reason is worded for how the answers behind it were given: told (each was
+  answered), not sure (one was "not sure") or not answered (one was left out).
+* Scope questions come first; an answer outside their scope ends the screening
+  with no outcome at all (:func:`screen`).
 """
 
 from __future__ import annotations
@@ -20,7 +24,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from screener.ruleset import Case, Outcome, Question, Ruleset
+from screener.ruleset import (
+    NOT_SURE,
+    TOLD,
+    UNANSWERED,
+    UNSURE,
+    Case,
+    Outcome,
+    Question,
+    Rule,
+    Ruleset,
+)
 
 
 class AnswerError(ValueError):
@@ -38,6 +52,7 @@ class Reason(NamedTuple):
     rule: str
     outcome: str
     text: str
+    basis: str = TOLD  # told, unsure or unanswered: how the answers behind it were given
 
 
 class Result(NamedTuple):
@@ -45,6 +60,13 @@ class Result(NamedTuple):
 
     outcome: Outcome
     reasons: tuple[Reason, ...]
+    answers: Mapping[str, str]
+
+
+class OutsideScope(NamedTuple):
+    """A screening that ends before any outcome: an answer says it is not for this person."""
+
+    question: Question  # the first scope question answered outside its scope
     answers: Mapping[str, str]
 
 
@@ -70,7 +92,7 @@ def is_asked(question: Question, answers: Mapping[str, str]) -> bool:
 def relevant_answers(ruleset: Ruleset, answers: Mapping[str, str]) -> dict[str, str]:
     """The answers to questions that are asked; answers to the rest are dropped."""
     kept: dict[str, str] = {}
-    for question in ruleset.questions:
+    for question in ruleset.flow:
         if question.id in answers and is_asked(question, kept):
             kept[question.id] = answers[question.id]
     return kept
@@ -91,8 +113,19 @@ def progress(
     """The questions asked so far or still to come, and the first of them without an
     answer (None when all are answered), from one walk of the rules."""
     relevant = relevant_answers(ruleset, answers)
-    asked = [q for q in ruleset.questions if is_asked(q, relevant)]
+    if outside_scope(ruleset, relevant) is not None:
+        return [q for q in ruleset.scope if q.id in relevant], None
+    asked = [q for q in ruleset.flow if is_asked(q, relevant)]
     return asked, next((q for q in asked if q.id not in relevant), None)
+
+
+def outside_scope(ruleset: Ruleset, answers: Mapping[str, str]) -> Question | None:
+    """The first scope question answered outside its scope, or None."""
+    for question in ruleset.scope:
+        value = answers.get(question.id)
+        if value is not None and question.in_scope is not None and value not in question.in_scope:
+            return question
+    return None
 
 
 def asked_questions(ruleset: Ruleset, answers: Mapping[str, str]) -> list[Question]:
@@ -111,21 +144,63 @@ def previous_question(
     """The asked question before ``current`` (or the last one, when ``current`` is None)."""
     earlier = asked_questions(ruleset, answers)
     if current is not None:
-        ids = [q.id for q in ruleset.questions]
+        ids = [q.id for q in ruleset.flow]
         stop = ids.index(current)
         earlier = [q for q in earlier if ids.index(q.id) < stop]
     return earlier[-1] if earlier else None
 
 
-def fire(ruleset: Ruleset, full: Mapping[str, str]) -> Result:
-    """Apply the hit policy to complete answers (see :func:`complete_answers`)."""
+def fire(
+    ruleset: Ruleset, full: Mapping[str, str], given: Mapping[str, str] | None = None
+) -> Result:
+    """Apply the hit policy to complete answers (see :func:`complete_answers`).
+
+    With ``given`` (the answers as given, before the unanswered were filled in), each
+    reason is worded for how the answers behind it were given; without, as told.
+    """
     # Rules are kept most severe first (file order within a severity), so the
     # first rule that holds names the outcome and the reasons come out in order.
     fired = [(rule, outcome) for rule, outcome in ruleset.by_severity if rule.test(full)]
     if not fired:
         return Result(ruleset.lowest, (), full)
-    reasons = tuple(Reason(rule.id, rule.outcome, rule.reason) for rule, _ in fired)
+    if given is None:
+        reasons = tuple(Reason(rule.id, rule.outcome, rule.reason) for rule, _ in fired)
+    else:
+        doubtful = _doubtful(full, given)
+        reasons = tuple(_reason(rule, full, given, doubtful) for rule, _ in fired)
     return Result(fired[0][1], reasons, full)
+
+
+def _doubtful(full: Mapping[str, str], given: Mapping[str, str]) -> frozenset[str]:
+    """The asked questions answered "not sure" or not answered at all."""
+    return frozenset(q for q in full if given.get(q, UNSURE) == UNSURE)
+
+
+def basis(
+    rule: Rule,
+    full: Mapping[str, str],
+    given: Mapping[str, str],
+    doubtful: frozenset[str] | None = None,
+) -> str:
+    """How the answers that make ``rule`` hold were given: unanswered when one was not
+    given, unsure when one was "not sure", else told."""
+    if doubtful is None:
+        doubtful = _doubtful(full, given)
+    if doubtful.isdisjoint(rule.questions):
+        return TOLD  # every answer the condition looks at was given, and none "not sure"
+    behind = rule.when.support(full)
+    if any(qid not in given for qid in behind):
+        return UNANSWERED
+    if any(full[qid] == UNSURE for qid in behind):
+        return NOT_SURE
+    return TOLD
+
+
+def _reason(
+    rule: Rule, full: Mapping[str, str], given: Mapping[str, str], doubtful: frozenset[str]
+) -> Reason:
+    how = basis(rule, full, given, doubtful)
+    return Reason(rule.id, rule.outcome, rule.wording(how), how)
 
 
 def evaluate(ruleset: Ruleset, answers: Mapping[str, str]) -> Result:
@@ -133,7 +208,24 @@ def evaluate(ruleset: Ruleset, answers: Mapping[str, str]) -> Result:
     problems = answer_problems(ruleset, answers)
     if problems:
         raise AnswerError(problems)
-    return fire(ruleset, complete_answers(ruleset, answers))
+    return fire(ruleset, complete_answers(ruleset, answers), answers)
+
+
+def screen(ruleset: Ruleset, answers: Mapping[str, str]) -> Result | OutsideScope:
+    """What a person is told: :func:`evaluate`'s outcome, or that the screening is not
+    for them. Every scope question must be answered; AnswerError says which are not."""
+    problems = answer_problems(ruleset, answers)
+    problems += [
+        f"{q.id!r} must be answered: it says whether this screening is for the person"
+        for q in ruleset.scope
+        if q.id not in answers
+    ]
+    if problems:
+        raise AnswerError(problems)
+    outside = outside_scope(ruleset, answers)
+    if outside is not None:
+        return OutsideScope(outside, relevant_answers(ruleset, answers))
+    return evaluate(ruleset, answers)
 
 
 def result_json(ruleset: Ruleset, result: Result) -> dict[str, Any]:
@@ -144,7 +236,30 @@ def result_json(ruleset: Ruleset, result: Result) -> dict[str, Any]:
             "severity": result.outcome.severity,
             "title": result.outcome.title,
         },
-        "reasons": [{"rule": r.rule, "outcome": r.outcome, "text": r.text} for r in result.reasons],
+        "reasons": [
+            {"rule": r.rule, "outcome": r.outcome, "text": r.text, "answered": r.basis}
+            for r in result.reasons
+        ],
+        "scope": "inside",
+        "ruleset": {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256},
+        "language": ruleset.language.replace("_", "-"),
+    }
+
+
+def outside_json(ruleset: Ruleset, outside: OutsideScope) -> dict[str, Any]:
+    """A screening that is not for this person, in the public JSON shape: no outcome and
+    no reasons, the scope question that says so, and what the person is told instead."""
+    told = ruleset.outside
+    return {
+        "outcome": None,
+        "reasons": [],
+        "scope": "outside",
+        "question": outside.question.id,
+        "outside": {
+            "title": told.title if told else "",
+            "body": told.body if told else "",
+            "next_steps": list(told.next_steps) if told else [],
+        },
         "ruleset": {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256},
         "language": ruleset.language.replace("_", "-"),
     }

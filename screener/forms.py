@@ -24,8 +24,12 @@ from screener.ruleset import Question
 def choose_message(question: Question) -> str:
     """The error for a missing or unknown answer, such as 'Select yes, no or not sure'.
 
-    The answers are listed the way the page's language lists alternatives.
+    The answers are listed the way the page's language lists alternatives; answers
+    that are phrases of their own ("Yes, all of these are true") would make a list
+    nobody can read, so then it says 'Select an answer'.
     """
+    if any("," in o.label or len(o.label.split()) > 3 for o in question.options):
+        return gettext("Select an answer")
     labels = [o.label[:1].lower() + o.label[1:] for o in question.options]
     listed = format_list(labels, style="or", locale=get_locale())
     message: str = gettext("Select %(answers)s", answers=listed)

@@ -36,6 +36,7 @@ from screener.catalogs import (
     found_codes,
     load_catalog,
     needed_messages,
+    placeholder_values,
     review_status,
     untranslated,
 )
@@ -100,17 +101,31 @@ def _language(code: str, ruleset: Ruleset, review: str, catalog: Translations) -
 
 
 def load_languages(
-    ruleset: Ruleset, directories: Sequence[Path], wanted: Sequence[str]
+    ruleset: Ruleset,
+    directories: Sequence[Path],
+    wanted: Sequence[str],
+    emergency_number: str = "",
 ) -> Languages:
     """Every language whose catalogs are complete for this interface and these rules.
 
     ``wanted`` (``SCREENER_LANGUAGES``) picks and orders them; a wanted language
     that is missing or incomplete is a configuration error, and one that is merely
-    found incomplete is left out with a warning.
+    found incomplete is left out with a warning. Each language's rules have their
+    ``{emergency_number}`` filled: with ``emergency_number``, or when it is empty with
+    "your local emergency number" in that language. Completeness and fingerprints are
+    judged on the texts as written, so a catalog matches whatever number is set.
     """
     source = ruleset.language
     needed: set[Message] = needed_messages(ruleset)
-    complete = {source: _language(source, ruleset, "source", Translations(domain=DOMAIN))}
+    interface = Translations(domain=DOMAIN)
+    complete = {
+        source: _language(
+            source,
+            ruleset.filled(placeholder_values(emergency_number, interface)),
+            "source",
+            interface,
+        )
+    }
     problems: dict[str, str] = {}
     for code in sorted(found_codes(directories) - {source}):
         try:
@@ -136,7 +151,9 @@ def load_languages(
                 ruleset.filename,
                 now,
             )
-        localized = ruleset.translated(code, catalog.gettext)
+        localized = ruleset.translated(code, catalog.gettext).filled(
+            placeholder_values(emergency_number, catalog)
+        )
         complete[code] = _language(code, localized, review, catalog)
 
     chosen = []
@@ -203,7 +220,8 @@ def negotiate(offered: Languages, accepted: Iterable[str]) -> Language | None:
 
 
 def rules() -> Ruleset:
-    """The loaded rules, with their texts in this request's language."""
+    """The loaded rules, with their texts in this request's language and the emergency
+    number filled in."""
     return current().ruleset
 
 
@@ -257,7 +275,9 @@ def share_wtforms_catalog() -> None:
 def init_app(app: Flask, ruleset: Ruleset) -> Languages:
     """Load the catalogs, decide which languages to offer, and set Flask-Babel up."""
     directories = catalog_directories(app.config["TRANSLATIONS"])
-    offered = load_languages(ruleset, directories, app.config["LANGUAGES"])
+    offered = load_languages(
+        ruleset, directories, app.config["LANGUAGES"], app.config["EMERGENCY_NUMBER"]
+    )
     app.extensions["screener_languages"] = offered
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(d) for d in directories)
     app.config["BABEL_DEFAULT_LOCALE"] = offered.default.code

@@ -6,6 +6,9 @@ public one:
 
 * ``screener_screenings_completed_total{outcome, ruleset_version, channel}``:
   how many screenings ended in each outcome tier;
+* ``screener_screenings_outside_scope_total{ruleset_version, channel}``: how
+  many ended on the page saying the screening is not made for the person
+  (never an outcome, so never counted as one);
 * ``screener_request_duration_seconds{view, method, status}``: a latency
   histogram per kind of page.
 
@@ -35,6 +38,7 @@ class Metrics:
 
     registry: CollectorRegistry
     screenings: Counter
+    outside: Counter
     latency: Histogram
 
 
@@ -61,6 +65,14 @@ def completed(outcome: str, channel: str) -> None:
         metrics.screenings.labels(outcome, version, channel).inc()
 
 
+def outside_scope(channel: str) -> None:
+    """Count one screening that ended outside its scope, with no outcome (no-op when off)."""
+    metrics: Metrics | None = current_app.extensions.get("screener_metrics")
+    if metrics is not None:
+        version = current_app.extensions["screener"].ruleset.version
+        metrics.outside.labels(version, channel).inc()
+
+
 def init_app(app: Flask) -> None:
     """Create the metrics and time every request, when a metrics port is configured.
 
@@ -80,6 +92,12 @@ def init_app(app: Flask) -> None:
             ["outcome", "ruleset_version", "channel"],
             registry=registry,
         ),
+        outside=Counter(
+            "screener_screenings_outside_scope",
+            "Screenings that ended outside their scope (no outcome), by rules version and channel.",
+            ["ruleset_version", "channel"],
+            registry=registry,
+        ),
         latency=Histogram(
             "screener_request_duration_seconds",
             "Time to answer a request, by kind of page, method and status.",
@@ -90,9 +108,11 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["screener_metrics"] = metrics
     ruleset = app.extensions["screener"].ruleset
-    for outcome in ruleset.outcomes:  # every tier appears from the start, at zero
-        for channel in ("web", "embed", "kiosk", "api"):
+    for channel in ("web", "embed", "kiosk", "api"):  # every count appears from the start, at 0
+        for outcome in ruleset.outcomes:
             metrics.screenings.labels(outcome.id, ruleset.version, channel)
+        if ruleset.scope:
+            metrics.outside.labels(ruleset.version, channel)
 
     @app.before_request
     def _start() -> None:

@@ -124,6 +124,16 @@ def _context(
         "questions": [
             {
                 "question": q,
+                "asked": "first, to check who the screening is for; any answer but "
+                + " or ".join(q.label(v) for v in q.values if v in (q.in_scope or ()))
+                + " ends it on the out-of-scope page, with no outcome",
+                "unanswered": "must be answered",
+            }
+            for q in ruleset.scope
+        ]
+        + [
+            {
+                "question": q,
                 "asked": describe(q.when, ruleset) if q.when else "always",
                 "unanswered": q.label(q.if_unanswered),
             }

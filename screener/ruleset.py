@@ -18,6 +18,10 @@ import yaml
 
 YES, NO, UNSURE = "yes", "no", "unsure"
 
+# Texts may name settings in braces; the only one is the emergency number.
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+PLACEHOLDERS = ("emergency_number",)
+
 Path = tuple[str | int, ...]
 Test = Callable[[Mapping[str, str]], bool]
 
@@ -67,6 +71,11 @@ class Condition:
         """The condition as a plain function of the answers, for the engine's hot path."""
         raise NotImplementedError
 
+    def support(self, answers: Mapping[str, str]) -> frozenset[str]:
+        """The questions whose answers make the condition hold (empty when it does not);
+        a question under ``not`` holds by its absence, so it never supports."""
+        raise NotImplementedError
+
 
 @dataclass(frozen=True, slots=True)
 class AnswerIn(Condition):
@@ -87,6 +96,10 @@ class AnswerIn(Condition):
         """``answers.get(question) in values``."""
         question, values = self.question, self.values
         return lambda answers: answers.get(question) in values
+
+    def support(self, answers: Mapping[str, str]) -> frozenset[str]:
+        """This question, when its answer is among the values."""
+        return frozenset((self.question,)) if self.holds(answers) else frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +124,12 @@ class AllOf(Condition):
             return lambda answers: first(answers) and second(answers)
         return lambda answers: all(test(answers) for test in tests)
 
+    def support(self, answers: Mapping[str, str]) -> frozenset[str]:
+        """Every part's support, when every part holds."""
+        if not self.holds(answers):
+            return frozenset()
+        return frozenset().union(*(p.support(answers) for p in self.parts))
+
 
 @dataclass(frozen=True, slots=True)
 class AnyOf(Condition):
@@ -134,6 +153,10 @@ class AnyOf(Condition):
             return lambda answers: first(answers) or second(answers)
         return lambda answers: any(test(answers) for test in tests)
 
+    def support(self, answers: Mapping[str, str]) -> frozenset[str]:
+        """The support of every part that holds."""
+        return frozenset().union(*(p.support(answers) for p in self.parts))
+
 
 @dataclass(frozen=True, slots=True)
 class Not(Condition):
@@ -153,6 +176,10 @@ class Not(Condition):
         """The part compiled, negated."""
         test = self.part.compile()
         return lambda answers: not test(answers)
+
+    def support(self, answers: Mapping[str, str]) -> frozenset[str]:
+        """Nothing: what holds here is an answer not given."""
+        return frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +204,7 @@ class Question:
     when: Condition | None
     if_unanswered: str
     line: int
+    in_scope: frozenset[str] | None = None  # for a scope question: the answers inside scope
     values: tuple[str, ...] = field(init=False, repr=False, compare=False)
     asks: Test | None = field(init=False, repr=False, compare=False)
 
@@ -204,15 +232,33 @@ class Outcome:
     next_steps_title: str | None
     next_steps: tuple[str, ...]
     line: int
+    kiosk: str | None = None  # said first on a clinic's kiosk, where staff are at hand
+
+
+@dataclass(frozen=True, slots=True)
+class Outside:
+    """What a person outside the screening's scope is told instead of an outcome."""
+
+    title: str
+    body: str
+    next_steps: tuple[str, ...]
+    line: int
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """The line of guidance a rule implements."""
+    """The guidance a rule implements: the reference article's section and quote, and
+    clinical guidance by title and address."""
 
-    section: str
+    section: str | None
     quote: str | None
     note: str | None
+    title: str | None = None
+    url: str | None = None
+
+
+TOLD, NOT_SURE, UNANSWERED = "told", "unsure", "unanswered"
+BASES = (TOLD, NOT_SURE, UNANSWERED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,14 +268,27 @@ class Rule:
     id: str
     when: Condition
     outcome: str
-    reason: str
+    reason: str  # when the person told us: every answer that made it hold was given
     source: Source
     line: int
+    reason_unsure: str | None = None  # when one of those answers was "not sure"
+    reason_unanswered: str | None = None  # when one of them was not answered
     test: Test = field(init=False, repr=False, compare=False)
+    questions: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        """Compile the condition once."""
+        """Compile the condition once, and keep the questions it looks at."""
         object.__setattr__(self, "test", self.when.compile())
+        object.__setattr__(self, "questions", tuple(sorted(self.when.questions())))
+
+    def wording(self, basis: str) -> str:
+        """The reason for this basis (told, unsure or unanswered); the told one when the
+        rule has no wording of its own for it."""
+        if basis == UNANSWERED and self.reason_unanswered:
+            return self.reason_unanswered
+        if basis in (NOT_SURE, UNANSWERED) and self.reason_unsure:
+            return self.reason_unsure
+        return self.reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +301,7 @@ class Case:
     outcome: str
     line: int
     note: str | None = None
+    description: str | None = None  # the person the case stands for, in one line
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +339,7 @@ class Text:
     text: str
     line: int
     role: str
+    question: str | None = None  # the question it belongs to: its text, hint or an answer
 
 
 @dataclass(frozen=True)
@@ -298,6 +359,10 @@ class Ruleset:
     filename: str
     language: str = "en"
     translations: Mapping[str, Translation] = field(default_factory=dict)
+    scope: tuple[Question, ...] = ()  # asked first; outside them, no outcome is given
+    outside: Outside | None = None
+    emergency: str | None = None  # what to do in an emergency, said on every page
+    emergency_line: int = 1
     question_by_id: Mapping[str, Question] = field(init=False, repr=False, compare=False)
     outcome_by_id: Mapping[str, Outcome] = field(init=False, repr=False, compare=False)
     lowest: Outcome = field(init=False, repr=False, compare=False)
@@ -305,13 +370,18 @@ class Ruleset:
 
     def __post_init__(self) -> None:
         """Index questions and outcomes by id; find the outcome that applies when no rule holds."""
-        object.__setattr__(self, "question_by_id", {q.id: q for q in self.questions})
+        object.__setattr__(self, "question_by_id", {q.id: q for q in self.flow})
         object.__setattr__(self, "outcome_by_id", {o.id: o for o in self.outcomes})
         object.__setattr__(self, "lowest", min(self.outcomes, key=lambda o: o.severity))
         ranked = sorted(self.rules, key=lambda r: -self.outcome_by_id[r.outcome].severity)
         object.__setattr__(
             self, "by_severity", tuple((r, self.outcome_by_id[r.outcome]) for r in ranked)
         )
+
+    @property
+    def flow(self) -> tuple[Question, ...]:
+        """Every question in the order a person meets them: scope first, then the screening."""
+        return self.scope + self.questions
 
     @property
     def short_hash(self) -> str:
@@ -325,21 +395,34 @@ class Ruleset:
         reviewers, and stay in the rules file's own language.
         """
         yield Text(self.title, 1, "title")
-        for q in self.questions:
-            yield Text(q.text, q.line, f"{q.id}: question")
+        if self.emergency:
+            yield Text(self.emergency, self.emergency_line, "emergency message")
+        for q in self.flow:
+            yield Text(q.text, q.line, f"{q.id}: question", q.id)
             if q.hint:
-                yield Text(q.hint, q.line, f"{q.id}: hint")
+                yield Text(q.hint, q.line, f"{q.id}: hint", q.id)
             for option in q.options:
-                yield Text(option.label, q.line, f"{q.id}: answer {option.value!r}")
+                yield Text(option.label, q.line, f"{q.id}: answer {option.value!r}", q.id)
+        if self.outside:
+            yield Text(self.outside.title, self.outside.line, "outside scope: title")
+            yield Text(self.outside.body, self.outside.line, "outside scope: text")
+            for n, step in enumerate(self.outside.next_steps, 1):
+                yield Text(step, self.outside.line, f"outside scope: next step {n}")
         for o in self.outcomes:
             yield Text(o.title, o.line, f"{o.id}: outcome title")
             yield Text(o.body, o.line, f"{o.id}: outcome text")
+            if o.kiosk:
+                yield Text(o.kiosk, o.line, f"{o.id}: on a kiosk")
             if o.next_steps_title:
                 yield Text(o.next_steps_title, o.line, f"{o.id}: heading of the next steps")
             for n, step in enumerate(o.next_steps, 1):
                 yield Text(step, o.line, f"{o.id}: next step {n}")
         for r in self.rules:
             yield Text(r.reason, r.line, f"{r.id}: reason")
+            if r.reason_unsure:
+                yield Text(r.reason_unsure, r.line, f"{r.id}: reason when not sure")
+            if r.reason_unanswered:
+                yield Text(r.reason_unanswered, r.line, f"{r.id}: reason when not answered")
 
     def translated(self, language: str, translate: Callable[[str], str]) -> Ruleset:
         """The same ruleset with every text in :meth:`texts` passed through ``translate``.
@@ -348,34 +431,64 @@ class Ruleset:
         gives the same outcome in every language.
         """
         t = translate
-        questions = tuple(
-            replace(
+
+        def maybe(text: str | None) -> str | None:
+            return t(text) if text else None
+
+        def question(q: Question) -> Question:
+            return replace(
                 q,
                 text=t(q.text),
-                hint=t(q.hint) if q.hint else None,
+                hint=maybe(q.hint),
                 options=tuple(Option(o.value, t(o.label)) for o in q.options),
             )
-            for q in self.questions
-        )
+
         outcomes = tuple(
             replace(
                 o,
                 title=t(o.title),
                 body=t(o.body),
-                next_steps_title=t(o.next_steps_title) if o.next_steps_title else None,
+                next_steps_title=maybe(o.next_steps_title),
                 next_steps=tuple(t(step) for step in o.next_steps),
+                kiosk=maybe(o.kiosk),
             )
             for o in self.outcomes
         )
-        rules = tuple(replace(r, reason=t(r.reason)) for r in self.rules)
+        rules = tuple(
+            replace(
+                r,
+                reason=t(r.reason),
+                reason_unsure=maybe(r.reason_unsure),
+                reason_unanswered=maybe(r.reason_unanswered),
+            )
+            for r in self.rules
+        )
+        outside = self.outside and replace(
+            self.outside,
+            title=t(self.outside.title),
+            body=t(self.outside.body),
+            next_steps=tuple(t(step) for step in self.outside.next_steps),
+        )
         return replace(
             self,
             title=t(self.title),
-            questions=questions,
+            questions=tuple(question(q) for q in self.questions),
+            scope=tuple(question(q) for q in self.scope),
+            outside=outside,
+            emergency=maybe(self.emergency),
             outcomes=outcomes,
             rules=rules,
             language=language,
         )
+
+    def filled(self, values: Mapping[str, str]) -> Ruleset:
+        """The same ruleset with each ``{name}`` placeholder in its texts replaced by
+        ``values[name]`` (the emergency number, which is a setting)."""
+
+        def fill(text: str) -> str:
+            return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+        return self.translated(self.language, fill)
 
 
 # --------------------------------------------------------------------------- YAML with lines
@@ -495,6 +608,7 @@ class _Checker:
         self.lines = lines
         self.problems: list[Problem] = []
         self._reported: set[tuple[Path, str]] = set()
+        self._scope_ids: set[str] = set()
 
     def line(self, path: Path) -> int:
         """The line of the nearest enclosing path that has one."""
@@ -509,16 +623,20 @@ class _Checker:
         head, rest = path[0], list(path[1:])
         name = str(head)
         items = self.data.get(head) if isinstance(self.data, dict) else None
+        if head == "scope" and rest[:1] == ["questions"] and len(rest) > 1:
+            # A scope question is named like any question: by its id.
+            scope = self.data.get("scope") if isinstance(self.data, dict) else None
+            items = scope.get("questions") if isinstance(scope, dict) else None
+            head, rest = "questions", rest[1:]
+            name = "scope question"
         if head in _SINGULAR and rest and isinstance(rest[0], int) and isinstance(items, list):
             index = rest.pop(0)
             assert isinstance(index, int)
             item = items[index] if index < len(items) else None
             ident = item.get("id") if isinstance(item, dict) else None
-            name = (
-                f"{_SINGULAR[str(head)]} {ident!r}"
-                if isinstance(ident, str)
-                else f"{head}[{index}]"
-            )
+            kind = "scope question" if name == "scope question" else _SINGULAR[str(head)]
+            where = "scope questions" if kind == "scope question" else str(head)
+            name = f"{kind} {ident!r}" if isinstance(ident, str) else f"{where}[{index}]"
         tail = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rest)
         return f"{name} {tail.lstrip('.')}".rstrip()
 
@@ -587,8 +705,21 @@ class _Checker:
             self.add(path, "lists the same value more than once")
         elif kind == "minimum":
             self.add(path, f"must be at least {value}")
+        elif kind == "oneOf" and path and path[-1] == "reason":
+            self.add(
+                path,
+                "must be text, or a mapping with told, unsure and unanswered texts, "
+                f"not {_shown(instance)}",
+            )
         elif kind == "oneOf":
             self.add(path, _condition_shape_message(instance))
+        elif kind == "anyOf" and path and path[-1] == "source":
+            self.add(
+                path,
+                "needs the reference article's section, or a clinical source's title and url",
+            )
+        elif kind == "dependentRequired":
+            self.add(path, "a clinical source needs both a title and a url")
         else:
             self.add(path, error.message)
 
@@ -624,6 +755,27 @@ class _Checker:
                         "an approved translation needs reviewed_sha256: the fingerprint of "
                         "the texts the reviewer approved, as screener report prints it",
                     )
+
+        raw_scope = data.get("scope")
+        scope: dict[str, Any] = raw_scope if isinstance(raw_scope, dict) else {}
+        scope_ids: set[str] = set()
+        known: set[str] = {q["id"] for _, q in questions if isinstance(q.get("id"), str)}
+        for i, q in _items(scope.get("questions")):
+            qid = q.get("id")
+            if not isinstance(qid, str):
+                continue
+            where_scope: Path = ("scope", "questions", i, "id")
+            if qid in known or qid in scope_ids:
+                self.add(where_scope, f"duplicate question id {qid!r}")
+            scope_ids.add(qid)
+            values = _option_values(q)
+            for j, value in enumerate(q.get("in_scope") or []):
+                if isinstance(value, str) and value not in values:
+                    self.add(
+                        ("scope", "questions", i, "in_scope", j),
+                        f"{value!r} is not one of the answers {_listed(values)}",
+                    )
+        self._scope_ids = scope_ids
 
         options: dict[str, tuple[str, ...]] = {}
         position: dict[str, int] = {}
@@ -715,7 +867,13 @@ class _Checker:
         qid = cond.get("question")
         if isinstance(qid, str):
             named.add((qid, (*path, "question")))
-            if qid not in options:
+            if qid in self._scope_ids:
+                self.add(
+                    (*path, "question"),
+                    f"{qid!r} is a scope question: it decides who the screening is for, "
+                    "so rules and follow-ups cannot look at it",
+                )
+            elif qid not in options:
                 self.add((*path, "question"), _unknown("question", qid, list(options)))
             else:
                 wanted = cond.get("in") if "in" in cond else [cond.get("is")]
@@ -794,9 +952,15 @@ class _Checker:
 
 
 def _leaf_errors(error: jsonschema.ValidationError) -> Iterator[jsonschema.ValidationError]:
-    """Descend into a condition's oneOf to the branch its keys choose."""
+    """Descend into a condition's oneOf to the branch its keys choose (and into a reason's
+    mapping form, when it is a mapping)."""
     if error.validator != "oneOf" or not isinstance(error.instance, dict):
         yield error
+        return
+    if error.absolute_path and error.absolute_path[-1] == "reason":
+        for sub in error.context or ():
+            if sub.relative_schema_path[0] == 1:
+                yield from _leaf_errors(sub)
         return
     keys = [k for k in _CONDITION_BRANCHES if k in error.instance]
     if len(keys) != 1 or set(error.instance) - {"question", *keys}:
@@ -900,8 +1064,8 @@ def _build(data: Mapping[str, Any], lines: Mapping[Path, int], sha: str, filenam
     def line(*path: str | int) -> int:
         return lines.get(tuple(path), 1)
 
-    questions = tuple(
-        Question(
+    def question(q: Mapping[str, Any], where: Path) -> Question:
+        return Question(
             id=q["id"],
             text=q["text"],
             hint=q.get("hint"),
@@ -910,9 +1074,24 @@ def _build(data: Mapping[str, Any], lines: Mapping[Path, int], sha: str, filenam
             else DEFAULT_OPTIONS,
             when=_build_condition(q["when"]) if "when" in q else None,
             if_unanswered=q.get("if_unanswered", UNSURE),
-            line=line("questions", i),
+            line=line(*where),
+            in_scope=frozenset(q["in_scope"]) if "in_scope" in q else None,
         )
-        for i, q in enumerate(data["questions"])
+
+    questions = tuple(question(q, ("questions", i)) for i, q in enumerate(data["questions"]))
+    raw_scope = data.get("scope") or {}
+    scope = tuple(
+        question(q, ("scope", "questions", i)) for i, q in enumerate(raw_scope.get("questions", ()))
+    )
+    outside = (
+        Outside(
+            raw_scope["outside"]["title"],
+            raw_scope["outside"]["body"],
+            tuple(raw_scope["outside"].get("next_steps", ())),
+            line("scope", "outside"),
+        )
+        if raw_scope
+        else None
     )
     outcomes = tuple(
         sorted(
@@ -925,25 +1104,35 @@ def _build(data: Mapping[str, Any], lines: Mapping[Path, int], sha: str, filenam
                     next_steps_title=o.get("next_steps_title"),
                     next_steps=tuple(o.get("next_steps", ())),
                     line=line("outcomes", i),
+                    kiosk=o.get("kiosk"),
                 )
                 for i, o in enumerate(data["outcomes"])
             ),
             key=lambda o: -o.severity,
         )
     )
-    rules = tuple(
-        Rule(
+
+    def rule(r: Mapping[str, Any], i: int) -> Rule:
+        reason = r["reason"] if isinstance(r["reason"], dict) else {TOLD: r["reason"]}
+        source = r["source"]
+        return Rule(
             id=r["id"],
             when=_build_condition(r["when"]),
             outcome=r["outcome"],
-            reason=r["reason"],
+            reason=reason[TOLD],
             source=Source(
-                r["source"]["section"], r["source"].get("quote"), r["source"].get("note")
+                source.get("section"),
+                source.get("quote"),
+                source.get("note"),
+                source.get("title"),
+                source.get("url"),
             ),
             line=line("rules", i),
+            reason_unsure=reason.get(NOT_SURE),
+            reason_unanswered=reason.get(UNANSWERED),
         )
-        for i, r in enumerate(data["rules"])
-    )
+
+    rules = tuple(rule(r, i) for i, r in enumerate(data["rules"]))
     cases = tuple(
         Case(
             id=c["id"],
@@ -952,6 +1141,7 @@ def _build(data: Mapping[str, Any], lines: Mapping[Path, int], sha: str, filenam
             outcome=c["outcome"],
             line=line("cases", i),
             note=c.get("note"),
+            description=c.get("description"),
         )
         for i, c in enumerate(data["cases"])
     )
@@ -992,6 +1182,10 @@ def _build(data: Mapping[str, Any], lines: Mapping[Path, int], sha: str, filenam
         filename=filename,
         language=data.get("language", "en"),
         translations=translations,
+        scope=scope,
+        outside=outside,
+        emergency=data.get("emergency"),
+        emergency_line=line("emergency"),
     )
 
 
@@ -1007,4 +1201,17 @@ def parse(text: str, *, filename: str, schema: Mapping[str, Any]) -> Ruleset:
     if checker.problems:
         raise RulesetError(checker.problems)
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return _build(data, lines, sha, filename)
+    ruleset = _build(data, lines, sha, filename)
+    unknown = [
+        Problem(
+            filename,
+            t.line,
+            f"{t.role}: unknown placeholder {m.group(0)!r}; the only one is {{{PLACEHOLDERS[0]}}}",
+        )
+        for t in ruleset.texts()
+        for m in PLACEHOLDER.finditer(t.text)
+        if m.group(1) not in PLACEHOLDERS
+    ]
+    if unknown:
+        raise RulesetError(unknown)
+    return ruleset

@@ -138,9 +138,16 @@ def _check_page(answers: dict[str, str], asked: list[Question]) -> str:
     return render_template("check.html", rows=rows, token=_seal(answers), step="check")
 
 
-def _after(answers: dict[str, str], current: Question | None, *, review: bool) -> str:
-    """The page after ``current``: the next question in order, or the check page when done."""
+def _after(
+    answers: dict[str, str], current: Question | None, *, review: bool, ended: bool = False
+) -> str:
+    """The page after ``current``: the page saying the screening is not for this person
+    when a scope answer says so, else the next question in order, or the check page when
+    done. ``ended``: an answer was just given, so a screening that ends here is counted."""
     ruleset = i18n.rules()
+    outside = engine.outside_scope(ruleset, answers)
+    if outside is not None:
+        return _outside_page(engine.OutsideScope(outside, answers), ended=ended)
     asked, pending = engine.progress(ruleset, answers)
     if pending is None:
         return _check_page(answers, asked)
@@ -148,7 +155,7 @@ def _after(answers: dict[str, str], current: Question | None, *, review: bool) -
         return _question_page(pending, answers, review=True, asked=asked)
     if current is None:
         return _question_page(asked[0], answers, asked=asked)
-    ids = [q.id for q in ruleset.questions]
+    ids = [q.id for q in ruleset.flow]
     later = [q for q in asked if ids.index(q.id) > ids.index(current.id)]
     return _question_page(later[0] if later else pending, answers, asked=asked)
 
@@ -181,7 +188,7 @@ def answer() -> str:
         errors = [str(e) for e in form.answer.errors]
         return _question_page(question, answers, review=review, errors=errors)
     answers = engine.relevant_answers(i18n.rules(), {**answers, question.id: form.answer.data})
-    return _after(answers, question, review=review)
+    return _after(answers, question, review=review, ended=True)
 
 
 @bp.post("/back")
@@ -221,8 +228,14 @@ def check() -> str:
 
 @bp.post("/result")
 def result() -> str:
-    """The outcome, its reasons and next steps, once every asked question is answered."""
+    """The outcome, its reasons and next steps, once every asked question is answered;
+    never an outcome for answers outside the screening's scope."""
     return _result_page(_answers())
+
+
+def _channel() -> str:
+    """Where the screening was done, for the metrics: kiosk, embed or web."""
+    return "kiosk" if current_app.config["KIOSK"] else "embed" if is_embed() else "web"
 
 
 def _result_page(answers: dict[str, str]) -> str:
@@ -230,17 +243,34 @@ def _result_page(answers: dict[str, str]) -> str:
     asked, pending = engine.progress(ruleset, answers)
     if pending is not None:
         return _after(answers, None, review=True)
-    outcome = engine.evaluate(ruleset, answers)
-    channel = "kiosk" if current_app.config["KIOSK"] else "embed" if is_embed() else "web"
-    metrics.completed(outcome.outcome.id, channel)
-    log.info("screening completed: outcome %s", outcome.outcome.id)
+    screened = engine.screen(ruleset, answers)
+    if isinstance(screened, engine.OutsideScope):
+        return _outside_page(screened, ended=True)
+    metrics.completed(screened.outcome.id, _channel())
+    log.info("screening completed: outcome %s", screened.outcome.id)
     return render_template(
         "result.html",
         kiosk_idle=current_app.config["KIOSK_RESULT_IDLE"],
-        result=outcome,
+        result=screened,
         answered=[(q, q.label(answers[q.id])) for q in asked],
         screened_at=screening().now(),
         step="result",
+    )
+
+
+def _outside_page(outside: engine.OutsideScope, *, ended: bool) -> str:
+    """The page that says this screening is not made for the person: no outcome at all,
+    what to do instead, and a way back to the answer that said so. ``ended``: reached by
+    answering (not by the language switch), so counted and logged, like a result."""
+    if ended:
+        metrics.outside_scope(_channel())
+        log.info("screening ended: outside scope")
+    return render_template(
+        "outside.html",
+        kiosk_idle=current_app.config["KIOSK_RESULT_IDLE"],
+        outside=i18n.rules().outside,
+        token=_seal(dict(outside.answers)),
+        step="outside",
     )
 
 
@@ -400,7 +430,7 @@ def _draw_pages() -> dict[pages.Key, str]:
     with slots for the token, the nonce and the number (see screener/pages.py)."""
     slots: dict[str, Any] = {"csp_nonce": pages.NONCE_SLOT, "chosen": None, "errors": []}
     drawn = {}
-    for question in i18n.rules().questions:
+    for question in i18n.rules().flow:
         for review in (False, True):
             drawn[_page_key(("question", question.id, review))] = render_template(
                 "question.html",

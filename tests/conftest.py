@@ -12,17 +12,45 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from screener import create_app
+from screener import create_app, i18n
 from screener.resources import default_rules_path, load_ruleset
 from screener.ruleset import Ruleset
 
 SECRET = "test secret key, not for production"
+
+# Each scope question of the default rules, and the answer that keeps a person in scope
+# (the helpers below give it unless told otherwise: "no" would end the screening).
+IN_SCOPE = {q.id: sorted(q.in_scope or ())[0] for q in load_ruleset(default_rules_path()).scope}
+LABEL_VALUES = {"Yes": "yes", "No": "no", "Not sure": "unsure"}
+
+# Answers (by value; every other question "no", the scope question "yes") that lead to
+# each outcome of the default rules.
+OUTCOME_ANSWERS: dict[str, dict[str, str]] = {
+    "info": {},
+    "clinician": {"cancer_history": "yes"},
+    "urgent": {"black_stool": "yes"},
+    "emergency": {"cannot_urinate": "yes"},
+}
 
 
 @pytest.fixture(scope="session")
 def ruleset() -> Ruleset:
     """The default ruleset."""
     return load_ruleset(default_rules_path())
+
+
+def shown_rules(app: Flask, path: str = "/") -> Ruleset:
+    """The rules as the app's pages at ``path`` show them: in that page's language, with
+    the emergency number filled in."""
+    with app.test_request_context(path):
+        app.preprocess_request()
+        return i18n.rules()
+
+
+@pytest.fixture(scope="session")
+def shown() -> Ruleset:
+    """The default rules as the default app's English pages show them."""
+    return shown_rules(create_app({"TESTING": True, "SECRET_KEY": SECRET}))
 
 
 @pytest.fixture
@@ -108,12 +136,13 @@ class Browser:
         )
 
     def answer_values(self, answers: dict[str, str], default: str = "no") -> Browser:
-        """Answer questions until the check page, by answer value: from ``answers``, else ``default``."""
+        """Answer questions until the check page, by answer value: from ``answers``, else
+        the in-scope answer to a scope question, else ``default``."""
         for _ in range(100):
             qid = self.question_id()
             if qid is None:
                 return self
-            self.submit("/answer", {"answer": answers.get(qid, default)})
+            self.submit("/answer", {"answer": answers.get(qid, IN_SCOPE.get(qid, default))})
         raise AssertionError("the questions never ended")
 
     def get(self, path: str) -> Browser:
@@ -201,14 +230,34 @@ class Browser:
         """Choose an answer and continue."""
         return self.press("Continue", choose=choice)
 
+    def choose(self, value: str) -> Browser:
+        """Choose the answer with this value (by its radio, whatever its label) and continue."""
+        assert self.soup is not None
+        radio = self.soup.select_one(f"form[action$='/answer'] input[type=radio][value='{value}']")
+        assert radio is not None, f"no answer {value!r} on {self.h1!r}"
+        label = self.soup.find("label", attrs={"for": radio["id"]})
+        assert label is not None and label.get_text(strip=True), "every answer has a label"
+        return self.press("Continue", choose=label.get_text(strip=True))
+
+    def answer_until(self, qid: str, default: str = "no") -> Browser:
+        """Answer ``default`` (the scope question in scope) until question ``qid`` is asked."""
+        for _ in range(100):
+            now = self.question_id()
+            assert now is not None, f"{qid!r} was never asked"
+            if now == qid:
+                return self
+            self.choose(IN_SCOPE.get(now, default))
+        raise AssertionError("the questions never ended")
+
     def answer_all(self, answers: dict[str, str], default: str = "No") -> Browser:
-        """Answer questions until the check page: from ``answers`` by id, else ``default``."""
-        labels = {"yes": "Yes", "no": "No", "unsure": "Not sure"}
+        """Answer questions until the check page (or the page a scope answer leads to): by
+        value from ``answers`` by id, else the in-scope answer to a scope question, else
+        the answer labelled ``default``."""
         for _ in range(100):
             qid = self.question_id()
             if qid is None:
                 return self
-            self.answer(labels[answers[qid]] if qid in answers else default)
+            self.choose(answers.get(qid) or IN_SCOPE.get(qid) or LABEL_VALUES[default])
         raise AssertionError("the questions never ended")
 
     def token(self) -> str:

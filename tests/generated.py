@@ -207,7 +207,7 @@ def generate(n: int, seed: int = 0, faults: tuple[str, ...] = ()) -> str:
         "title": f"Generated ruleset of {n} questions",
         "questions": plan.questions,
         "outcomes": [
-            {"id": oid, "severity": s, "title": oid.title(), "body": f"What to do: {oid}."}
+            {"id": oid, "severity": s, "title": f"Outcome {s}", "body": f"What to do at level {s}."}
             for s, oid in TIERS.items()
         ],
         "rules": plan.rules,

@@ -3,7 +3,8 @@
 Screener ships no right-to-left language yet. To prove the pages work right to
 left before one arrives, the tests build a Hebrew (``he``) catalog in which
 every message of the template (interface and rules texts) is the English text
-with its Latin letters swapped for Hebrew ones, placeholders kept. It is
+with its Latin letters swapped for Hebrew ones, placeholders (``%(name)s``,
+``{emergency_number}``) kept. It is
 readable to nobody, and is never shipped: it exists only in a temporary
 directory given to the app as ``TRANSLATIONS``.
 """
@@ -22,7 +23,8 @@ from screener.resources import data_dir
 LOCALE = "he"
 _LETTERS = "אבגדהוזחטיכלמנסעפצקרשתאבגד"  # a-z, wrapping round for the last few
 _SWAP = str.maketrans("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", _LETTERS[:26] * 2)
-_PLACEHOLDER = re.compile(r"(%\([a-z_]+\)[sd]|%%)")
+# gettext's placeholders, and the rules texts' own ({emergency_number}).
+_PLACEHOLDER = re.compile(r"(%\([a-z_]+\)[sd]|%%|\{[a-z_]+\})")
 
 
 def pseudo(text: str) -> str:

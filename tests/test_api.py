@@ -23,7 +23,8 @@ def api() -> FlaskClient:
 
 
 def all_no() -> dict[str, str]:
-    return {q.id: "no" for q in RULESET.questions if q.when is None}
+    """A person the screening is for, who answers no to every question asked first."""
+    return {"for_you": "yes", **{q.id: "no" for q in RULESET.questions if q.when is None}}
 
 
 def test_questionnaire(api: FlaskClient) -> None:
@@ -34,23 +35,49 @@ def test_questionnaire(api: FlaskClient) -> None:
         "sha256": RULESET.sha256,
         "title": RULESET.title,
     }
-    assert [q["id"] for q in body["questions"]] == [q.id for q in RULESET.questions]
-    follow_up = next(q for q in body["questions"] if q["id"] == "fever_very_unwell")
-    assert follow_up["asked_when"] == {"question": "fever", "in": ["unsure", "yes"]}
+    assert [q["id"] for q in body["questions"]] == ["for_you"] + [q.id for q in RULESET.questions]
+    scope = body["questions"][0]
+    assert (scope["scope"], scope["in_scope"], scope["asked_when"]) == (True, ["yes"], None)
+    assert [o["value"] for o in scope["options"]] == ["yes", "no", "unsure"]
+    assert not any(q["scope"] or "in_scope" in q for q in body["questions"][1:])
+    follow_up = next(q for q in body["questions"] if q["id"] == "fever_risk")
+    assert follow_up["asked_when"] == {"question": "fever_recent", "in": ["unsure", "yes"]}
     assert follow_up["options"] == [
         {"value": "yes", "label": "Yes"},
         {"value": "no", "label": "No"},
         {"value": "unsure", "label": "Not sure"},
     ]
-    assert [o["id"] for o in body["outcomes"]] == ["urgent", "clinician", "info"]
+    assert [o["id"] for o in body["outcomes"]] == ["emergency", "urgent", "clinician", "info"]
+    assert RULESET.outside is not None
+    assert body["outside"] == {
+        "title": RULESET.outside.title,
+        "body": RULESET.outside.body,
+        "next_steps": list(RULESET.outside.next_steps),
+    }
+
+
+def test_the_emergency_number_is_filled_in_everywhere(api: FlaskClient) -> None:
+    """The rules are en_GB: 999 wherever the rules file says {emergency_number}."""
+    raw = api.get("/api/v1/questionnaire").get_data(as_text=True)
+    assert "{emergency_number}" not in raw
+    body = api.get("/api/v1/questionnaire").get_json()
+    assert RULESET.emergency is not None
+    assert body["emergency"] == RULESET.emergency.replace("{emergency_number}", "999")
+    emergency = next(o for o in body["outcomes"] if o["id"] == "emergency")
+    assert "999" in emergency["title"] and "999" in emergency["body"]
+    result = api.post(
+        "/api/v1/evaluate", json={"answers": {**all_no(), "cannot_urinate": "yes"}}
+    ).get_json()
+    assert result["outcome"]["id"] == "emergency" and "999" in result["outcome"]["title"]
 
 
 @pytest.mark.parametrize(
     ("answers", "outcome"),
     [
         (all_no(), "info"),
-        ({**all_no(), "prostate_cancer": "yes"}, "clinician"),
-        ({**all_no(), "fever": "yes"}, "urgent"),
+        ({**all_no(), "cancer_history": "yes"}, "clinician"),
+        ({**all_no(), "new_severe_pain": "yes", "sudden_testicle_pain": "no"}, "urgent"),
+        ({**all_no(), "cannot_urinate": "yes"}, "emergency"),
     ],
 )
 def test_evaluate_matches_the_command_line_shape(
@@ -59,8 +86,8 @@ def test_evaluate_matches_the_command_line_shape(
     response = api.post("/api/v1/evaluate", json={"answers": answers})
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"outcome", "reasons", "ruleset", "language"}
-    assert body["outcome"]["id"] == outcome
+    assert set(body) == {"outcome", "reasons", "scope", "ruleset", "language"}
+    assert body["outcome"]["id"] == outcome and body["scope"] == "inside"
     assert body["ruleset"] == {
         "id": RULESET.id,
         "version": RULESET.version,
@@ -68,14 +95,59 @@ def test_evaluate_matches_the_command_line_shape(
     }
 
 
+def test_reasons_say_how_they_were_answered(api: FlaskClient) -> None:
+    answers = {**all_no(), "new_severe_pain": "unsure", "sudden_testicle_pain": "no"}
+    del answers["black_stool"]
+    body = api.post("/api/v1/evaluate", json={"answers": answers}).get_json()
+    answered = {r["rule"]: r["answered"] for r in body["reasons"]}
+    assert answered == {"severe_pain_now": "unsure", "black_poo": "unanswered"}
+    texts = {r["rule"]: r["text"] for r in body["reasons"]}
+    rules = {r.id: r for r in RULESET.rules}
+    assert texts == {rule: rules[rule].wording(basis) for rule, basis in answered.items()}
+
+
+@pytest.mark.parametrize("answer", ["no", "unsure"])
+def test_outside_the_scope_there_is_no_outcome(api: FlaskClient, answer: str) -> None:
+    """Never info, nor any outcome: the screening is not for this person."""
+    response = api.post("/api/v1/evaluate", json={"answers": {**all_no(), "for_you": answer}})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["outcome"] is None and body["reasons"] == []
+    assert (body["scope"], body["question"]) == ("outside", "for_you")
+    assert RULESET.outside is not None
+    assert body["outside"]["title"] == RULESET.outside.title
+    assert body["language"] == "en-GB" and body["ruleset"]["sha256"] == RULESET.sha256
+
+
+@pytest.mark.parametrize("answers", [{}, {"cannot_urinate": "no"}])
+def test_the_scope_question_must_be_answered(api: FlaskClient, answers: dict[str, str]) -> None:
+    response = api.post("/api/v1/evaluate", json={"answers": answers})
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["errors"] == [
+        "'for_you' must be answered: it says whether this screening is for the person"
+    ]
+    assert "'for_you' must be answered" in body["detail"]
+
+
 @pytest.mark.parametrize(
     ("kwargs", "status", "detail"),
     [
-        ({"json": {"answers": {"fevr": "no"}}}, 422, "unknown question id 'fevr'"),
-        ({"json": {"answers": {"fever": "maybe"}}}, 422, "'fever' cannot be 'maybe'"),
-        ({"json": {"answers": {"fever": True}}}, 422, "must be an object of question ids"),
-        ({"json": {"answers": ["fever"]}}, 422, "must be an object of question ids"),
-        ({"json": {"fever": "no"}}, 422, 'one key, "answers"'),
+        (
+            {"json": {"answers": {"for_you": "yes", "fevr": "no"}}},
+            422,
+            "unknown question id 'fevr'",
+        ),
+        (
+            {"json": {"answers": {"for_you": "yes", "fever_recent": "maybe"}}},
+            422,
+            "'fever_recent' cannot be 'maybe'",
+        ),
+        ({"json": {"answers": {"for_you": "maybe"}}}, 422, "'for_you' cannot be 'maybe'"),
+        ({"json": {"answers": {"for_you": True}}}, 422, "must be an object of question ids"),
+        ({"json": {"answers": ["for_you"]}}, 422, "must be an object of question ids"),
+        ({"json": {"for_you": "yes"}}, 422, 'one key, "answers"'),
         ({"json": [1, 2]}, 422, 'one key, "answers"'),
         ({"data": "{not json", "content_type": "application/json"}, 400, "not valid JSON"),
         ({"data": b"\xff\xfe", "content_type": "application/json"}, 400, "not valid JSON"),
@@ -116,12 +188,11 @@ def test_wrong_addresses_and_methods_are_problem_details(
 
 
 def test_cors_only_for_the_allow_list(api: FlaskClient) -> None:
-    allowed = api.post("/api/v1/evaluate", json={"answers": {}}, headers={"Origin": HOST})
+    answers = {"answers": {"for_you": "yes"}}
+    allowed = api.post("/api/v1/evaluate", json=answers, headers={"Origin": HOST})
     assert allowed.headers["Access-Control-Allow-Origin"] == HOST
     assert "Origin" in allowed.headers["Vary"]
-    other = api.post(
-        "/api/v1/evaluate", json={"answers": {}}, headers={"Origin": "https://evil.example"}
-    )
+    other = api.post("/api/v1/evaluate", json=answers, headers={"Origin": "https://evil.example"})
     assert other.status_code == 200, "the API itself is public; the browser enforces CORS"
     assert "Access-Control-Allow-Origin" not in other.headers
     preflight = api.options(
@@ -141,6 +212,20 @@ def test_openapi_document(api: FlaskClient) -> None:
     document = api.get("/api/v1/openapi.json").get_json()
     assert document["openapi"] == "3.1.0"
     assert set(document["paths"]) == {"/api/v1/questionnaire", "/api/v1/evaluate"}
+    schemas = document["components"]["schemas"]
+    request = document["paths"]["/api/v1/evaluate"]["post"]["requestBody"]
+    answers = request["content"]["application/json"]["schema"]["properties"]["answers"]
+    assert answers["required"] == ["for_you"] and "for_you" in answers["properties"]
+    screened = schemas["Screened"]["properties"]
+    assert screened["outcome"]["properties"]["id"]["enum"] == [
+        "emergency",
+        "urgent",
+        "clinician",
+        "info",
+    ]
+    reason = screened["reasons"]["items"]["properties"]
+    assert reason["answered"]["enum"] == ["told", "unsure", "unanswered"]
+    assert schemas["OutsideScope"]["properties"]["outcome"] == {"type": "null"}
 
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP)

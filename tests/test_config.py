@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from screener import create_app
-from screener.config import ConfigError, from_environ
+from screener.config import ConfigError, emergency_number_for, from_environ
 
 
 def test_defaults_need_nothing() -> None:
@@ -39,6 +39,11 @@ def test_values_are_parsed() -> None:
         ("SCREENER_ANSWERS_TTL", "ten", "SCREENER_ANSWERS_TTL must be a whole number of seconds"),
         ("SCREENER_ANSWERS_TTL", "5", "must be at least 60 seconds"),
         ("SCREENER_TIMEZONE", "Mars/Olympus", "'Mars/Olympus' is not a known time zone"),
+        ("SCREENER_EMERGENCY_NUMBER", "call 999", "SCREENER_EMERGENCY_NUMBER must be a phone"),
+        ("SCREENER_EMERGENCY_NUMBER", "999; <b>", "must be a phone number such as 999 or 112"),
+        ("SCREENER_EMERGENCY_NUMBER", "1" * 21, "at most 20"),
+        ("SCREENER_EMERGENCY_NUMBER", "+", "must be a phone number"),
+        ("SCREENER_EMERGENCY_NUMBER", "112-", "must be a phone number"),
     ],
 )
 def test_bad_values(name: str, value: str, message: str) -> None:
@@ -52,7 +57,7 @@ def test_app_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     app = create_app({"TESTING": True})
     assert app.config["SECRET_KEY"] == "from env"
     response = app.test_client().get("/")
-    assert "call 112" in response.get_data(as_text=True)
+    assert "Call 112 now" in response.get_data(as_text=True)
 
 
 def test_missing_secret_makes_a_random_one_with_a_warning(
@@ -149,3 +154,62 @@ def test_bad_brand_files_are_clear_errors(
         (tmp_path / name).write_bytes(content)
     with pytest.raises(ConfigError, match=message):
         create_app({"TESTING": True, "SECRET_KEY": "k", setting: str(tmp_path / name)})
+
+
+@pytest.mark.parametrize("number", ["999", "112", "000", "+44 20 7946 0000", "1-800-273-8255"])
+def test_emergency_numbers_as_people_dial_them(number: str) -> None:
+    assert from_environ({"SCREENER_EMERGENCY_NUMBER": f" {number} "}) == {
+        "EMERGENCY_NUMBER": number
+    }
+
+
+@pytest.mark.parametrize(
+    ("language", "number"),
+    [
+        ("en_GB", "999"),
+        ("en_US", "911"),
+        ("en_CA", "911"),
+        ("fr_CA", "911"),
+        ("en_AU", "000"),
+        ("en_NZ", "111"),
+        ("es_ES", "112"),
+        ("de_DE", "112"),
+        ("en_IE", "112"),
+        ("nb_NO", "112"),  # the EEA too
+        ("pt-PT", "112"),
+        ("es", ""),  # no region: no number
+        ("en", ""),
+        ("pt_BR", ""),  # a region whose number Screener does not know
+    ],
+)
+def test_the_default_emergency_number_is_the_rules_regions(language: str, number: str) -> None:
+    assert emergency_number_for(language) == number
+
+
+def test_the_app_gives_the_default_rules_regions_number() -> None:
+    """The default rules are in en_GB: 999, in the texts of every language."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "k"})
+    assert app.config["EMERGENCY_NUMBER"] == "999"
+    for language in app.extensions["screener_languages"].offered:
+        emergency = language.ruleset.emergency
+        assert emergency and "999" in emergency and "{" not in emergency, language.tag
+    setting = create_app({"TESTING": True, "SECRET_KEY": "k", "EMERGENCY_NUMBER": "112"})
+    assert setting.config["EMERGENCY_NUMBER"] == "112"
+    emergency = setting.extensions["screener_languages"].default.ruleset.emergency
+    assert "112" in emergency and "999" not in emergency
+
+
+def test_rules_without_a_region_say_your_local_emergency_number(tmp_path: Path) -> None:
+    from tests.test_ruleset import SCOPED
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(SCOPED)  # language: en (the default), which names no region
+    app = create_app({"TESTING": True, "SECRET_KEY": "k", "RULES": str(rules)})
+    assert app.config["EMERGENCY_NUMBER"] == ""
+    ruleset = app.extensions["screener_languages"].default.ruleset
+    assert ruleset.emergency == "Call your local emergency number now."
+
+
+def test_a_bad_emergency_number_is_a_clear_configuration_error() -> None:
+    with pytest.raises(ConfigError, match=r"^SCREENER_EMERGENCY_NUMBER must be a phone number"):
+        create_app({"TESTING": True, "SECRET_KEY": "k", "EMERGENCY_NUMBER": "nine nine nine"})

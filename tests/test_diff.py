@@ -161,9 +161,11 @@ def test_moves_are_judged_on_the_new_scale_by_outcome_id() -> None:
     assert diff.direction(outcomes["urgent"], outcomes["clinician"], rules) == "lowered"
     assert diff.direction(outcomes["info"], outcomes["urgent"], rules) == "raised"
     assert diff.direction(outcomes["urgent"], outcomes["urgent"], rules) == "same"
-    gone = replace(outcomes["urgent"], id="retired")
-    assert diff.direction(gone, outcomes["clinician"], rules) == "lowered", "unknown: flagged"
-    assert diff.direction(gone, outcomes["urgent"], rules) == "raised", "nothing is above the top"
+    gone = replace(outcomes["emergency"], id="retired")
+    assert diff.direction(gone, outcomes["urgent"], rules) == "lowered", "unknown: flagged"
+    assert diff.direction(gone, outcomes["emergency"], rules) == "raised", (
+        "nothing is above the top"
+    )
 
 
 def changed_file(tmp_path: Path, edit: Any) -> Path:
@@ -179,7 +181,7 @@ def changed_file(tmp_path: Path, edit: Any) -> Path:
 
 def lower_retention(data: dict[str, Any]) -> None:
     next(r for r in data["rules"] if r["id"] == "cannot_pass_urine")["outcome"] = "clinician"
-    next(q for q in data["questions"] if q["id"] == "fever")["text"] = (
+    next(q for q in data["questions"] if q["id"] == "fever_recent")["text"] = (
         "Do you have a high temperature?"
     )
     data["questions"].append({"id": "smoker", "text": "Do you smoke?"})
@@ -200,9 +202,9 @@ def test_a_lowered_outcome_is_listed_first_and_flagged(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert "of them a LOWER one" in lines[1]
-    assert lines[2].startswith("  LOWERED: urgent -> clinician: ")
+    assert lines[2].startswith("  LOWERED: emergency -> urgent: ")
     assert "cannot_urinate=yes" in lines[3]
-    assert "    question 'fever' reworded (text)" in lines
+    assert "    question 'fever_recent' reworded (text)" in lines
     assert "    question 'smoker' added" in lines
     assert "    rule 'cannot_pass_urine' changed (outcome)" in lines
     assert "    rule 'smokes' added" in lines
@@ -245,14 +247,14 @@ def test_diff_and_report_since_show_the_same_change(tmp_path: Path, fmt: str) ->
     new = changed_file(tmp_path, lower_retention)
     shown = CliRunner().invoke(main, ["diff", "--format", fmt, str(default_rules_path()), str(new)])
     assert shown.exit_code == 0
-    assert "Changes since version 1.1.0" in shown.output
+    assert "Changes since version 2.0.0" in shown.output
     assert "get a LOWER outcome than before" in shown.output
-    assert "12,730,368" in shown.output
+    assert "3,221,227,776" in shown.output
     assert "cannot_urinate: yes; every other question asked: no" in shown.output
     report = CliRunner().invoke(
         main, ["report", "--rules", str(new), "--since", str(default_rules_path()), "--format", fmt]
     )
-    assert "Changes since version 1.1.0" in report.output
-    assert "12,730,368" in report.output
+    assert "Changes since version 2.0.0" in report.output
+    assert "3,221,227,776" in report.output
     plain = CliRunner().invoke(main, ["report", "--rules", str(new), "--format", fmt])
     assert "Changes since" not in plain.output

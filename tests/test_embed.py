@@ -1,4 +1,5 @@
-"""Embed pages on the server side: framing headers, minimal chrome, the host origin, the loader."""
+"""Embed pages on the server side: framing headers, minimal chrome (what stays: the
+emergency line, "not a diagnosis", the review status), the host origin, the loader."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from screener import create_app
-from tests.conftest import SECRET, check_page
+from screener.ruleset import Ruleset
+from tests import pseudo
+from tests.conftest import OUTCOME_ANSWERS, SECRET, Browser, check_page
 
 HOST = "https://health.example.org"
 
@@ -39,7 +42,8 @@ def test_without_an_allow_list_nothing_may_frame_screener() -> None:
 
 def test_embed_pages_have_no_site_chrome_and_stay_in_the_embed(client: FlaskClient) -> None:
     soup = check_page(client.get(f"/embed/?host={HOST}"))
-    assert soup.find("header") is None and soup.find("footer") is None
+    assert soup.find("header") is None and soup.select_one(".brand") is None
+    assert soup.find("footer")["class"] == ["site-footer", "site-footer--embed"]
     assert soup.find("html")["data-embed-host"] == HOST
     form = soup.find("form")
     assert form["action"] == "/embed/start"
@@ -57,21 +61,106 @@ def test_a_host_not_on_the_list_gets_no_messages(client: FlaskClient) -> None:
     assert soup.find("script") is None and not soup.select("input[name=host]")
 
 
-def test_result_carries_only_the_outcome_tier_for_the_host(client: FlaskClient) -> None:
-    from tests.conftest import Browser
-
+@pytest.mark.parametrize("outcome", OUTCOME_ANSWERS)
+def test_result_carries_only_the_outcome_tier_for_the_host(
+    client: FlaskClient, ruleset: Ruleset, outcome: str
+) -> None:
     browser = Browser(client)
-    browser.get(f"/embed/?host={HOST}").press("Start").answer_all({"prostate_cancer": "yes"})
+    browser.get(f"/embed/?host={HOST}").press("Start").answer_all(OUTCOME_ANSWERS[outcome])
     browser.press("See my result")
     assert browser.soup is not None
-    outcome = browser.soup.select_one("[data-screener-outcome]")
-    assert {k: v for k, v in outcome.attrs.items() if k.startswith("data-")} == {
-        "data-screener-outcome": "clinician",
-        "data-screener-severity": "2",
-        "data-screener-version": "1.1.0",
+    found = browser.soup.select_one("[data-screener-outcome]")
+    assert {k: v for k, v in found.attrs.items() if k.startswith("data-")} == {
+        "data-screener-outcome": outcome,
+        "data-screener-severity": str(ruleset.outcome_by_id[outcome].severity),
+        "data-screener-version": "2.0.0",
     }
+    assert len(browser.soup.select("[data-screener-outcome]")) == 1
+    assert not browser.soup.select("[data-screener-outside]")
     again = browser.soup.find("a", string="Start again")
     assert again["href"] == "/embed/?host=https://health.example.org"
+
+
+def test_the_outside_page_tells_the_host_only_that_it_ended_there(client: FlaskClient) -> None:
+    browser = Browser(client)
+    browser.get(f"/embed/?host={HOST}").press("Start").choose("no")
+    assert browser.soup is not None
+    outside = browser.soup.select("[data-screener-outside]")
+    assert len(outside) == 1
+    assert {k: v for k, v in outside[0].attrs.items() if k.startswith("data-")} == {
+        "data-screener-outside": "",
+        "data-screener-version": "2.0.0",
+    }
+    assert not browser.soup.select("[data-screener-outcome], [data-screener-severity], .outcome")
+    assert browser.soup.find("script")["src"].startswith("/assets/embed-frame-")
+    for form in browser.soup.select("form"):
+        assert form["action"].startswith("/embed/")
+        assert form.find("input", attrs={"name": "host"})["value"] == HOST
+    again = browser.soup.find("a", string="Start again")
+    assert again["href"] == f"/embed/?host={HOST}"
+    browser.press("Change your answer")
+    assert browser.question_id() == "for_you"
+
+
+@pytest.mark.parametrize("page", ["start", "question", "check", "outside", "result", "expired"])
+def test_embedded_pages_keep_the_safety_lines_and_the_review_status(
+    client: FlaskClient, page: str
+) -> None:
+    """The frame drops Screener's header, never what a person must read: what to do in an
+    emergency, that this is not a diagnosis, and that the rules are a draft."""
+    from tests.conftest import shown_rules
+
+    browser = Browser(client)
+    browser.get(f"/embed/?host={HOST}")
+    if page != "start":
+        browser.press("Start")
+    if page in ("check", "result"):
+        browser.answer_all({})
+    if page == "outside":
+        browser.choose("unsure")
+    if page == "result":
+        browser.press("See my result")
+    if page == "expired":
+        browser._load(client.post("/embed/result", data={"token": "bad", "host": HOST}))
+    assert browser.soup is not None
+    assert browser.soup.find("html")["data-embed-host"] == HOST
+    emergency = shown_rules(client.application, "/embed/").emergency
+    assert emergency and browser.text.count(emergency) == 1
+    footer = browser.soup.find("footer")
+    assert footer is not None
+    said = footer.get_text(" ", strip=True)
+    assert "not a diagnosis" in said
+    if page == "result":
+        # The result says it once, in its own small print, which prints with it.
+        meta = browser.soup.select_one("main .meta").get_text(" ", strip=True)
+        assert "These rules have not yet been signed off" in meta and "2.0.0" in meta
+        assert "signed off" not in said
+        return
+    assert "These questions and this advice have not yet been signed off" in said
+    assert "2.0.0" in said
+
+
+def test_embedded_pages_in_a_translation_say_it_is_unchecked(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A translation no clinician has checked says so in the frame too (in its language)."""
+    catalogs = pseudo.write_catalog(tmp_path)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": SECRET,
+            "EMBED_ORIGINS": [HOST],
+            "TRANSLATIONS": [str(catalogs)],
+        }
+    )
+    browser = Browser(app.test_client(), lang="he", direction="rtl")
+    notice = pseudo.pseudo("This translation has not been checked by a clinical reviewer.")
+    browser.get(f"/embed/he/?host={HOST}")
+    assert browser.soup is not None
+    assert notice in browser.soup.find("footer").get_text(" ", strip=True)
+    browser.submit("/start")
+    assert notice in browser.soup.find("footer").get_text(" ", strip=True)
+    browser.answer_values({}).submit("/result")
+    assert browser.soup.select(".outcome--info")
+    assert notice in browser.text
 
 
 def test_the_loader(client: FlaskClient) -> None:
@@ -79,10 +168,13 @@ def test_the_loader(client: FlaskClient) -> None:
         assert response.status_code == 200 and response.mimetype == "text/javascript"
         body = response.get_data(as_text=True)
     assert "screener:complete" in body and "event.origin !== origin" in body
+    assert "screener:outside" in body
     assert "'*'" not in body and '"*"' not in body, "never a wildcard target origin"
     frame = (client.application.static_folder or "") + "/embed-frame.js"
     with open(frame, encoding="utf-8") as f:
-        assert "postMessage(message, host)" in f.read()
+        script = f.read()
+    assert "postMessage(message, host)" in script
+    assert 'type: "screener:outside", version:' in script, "the outside event: no outcome"
 
 
 def test_oversized_post_to_an_embed_page_is_a_clean_413(client: FlaskClient) -> None:

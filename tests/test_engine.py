@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from screener import engine
 from screener.resources import schema
 from screener.ruleset import Case, Ruleset, parse
+from tests.test_ruleset import SCOPE
 
 RULES = """\
 id: engine_test
@@ -123,7 +124,8 @@ def test_result_json_shape(rules: Ruleset) -> None:
     )
     assert engine.result_json(rules, result) == {
         "outcome": {"id": "see", "severity": 2, "title": "See someone"},
-        "reasons": [{"rule": "pain", "outcome": "see", "text": "Pain."}],
+        "reasons": [{"rule": "pain", "outcome": "see", "text": "Pain.", "answered": "told"}],
+        "scope": "inside",
         "ruleset": {"id": "engine_test", "version": "1.0", "sha256": rules.sha256},
         "language": "en",
     }
@@ -186,10 +188,183 @@ def test_yes_never_lowers_the_outcome_compared_with_no(ruleset: Ruleset) -> None
 
 
 def test_only_all_no_gives_general_information(ruleset: Ruleset) -> None:
-    all_no = {
-        q.id: "no" for q in engine.asked_questions(ruleset, {q.id: "no" for q in ruleset.questions})
-    }
+    """Inside the scope, "no" to every question asked gives info, and any one "yes" or
+    "not sure" gives more."""
+    inside = {q.id: next(iter(q.in_scope or ())) for q in ruleset.scope}
+    asked = engine.asked_questions(ruleset, {**inside, **{q.id: "no" for q in ruleset.questions}})
+    all_no = {q.id: "no" for q in asked if q.id not in inside}
+    assert len(all_no) == 19, "the all-no path asks 19 questions after the scope"
+    screened = engine.screen(ruleset, {**inside, **all_no})
+    assert isinstance(screened, engine.Result) and screened.outcome.id == "info"
     assert engine.evaluate(ruleset, all_no).outcome.id == "info"
     for qid in all_no:
         for value in ("yes", "unsure"):
             assert engine.evaluate(ruleset, {**all_no, qid: value}).outcome.id != "info", qid
+
+
+# ---------------------------------------------------------------- how a reason was answered
+
+WORDED = """\
+id: worded
+version: "1.0"
+title: Worded
+questions:
+  - {id: fever, text: "Fever?"}
+  - {id: unwell, text: "Very unwell?", when: {question: fever, in: [yes, unsure]}}
+  - {id: rash, text: "Rash?"}
+  - {id: itch, text: "Itch?"}
+outcomes:
+  - {id: info, severity: 1, title: Info, body: General.}
+  - {id: see, severity: 2, title: See someone, body: Soon.}
+  - {id: now, severity: 3, title: Now, body: Now.}
+rules:
+  - id: fever_unwell
+    when: {all: [{question: fever, in: [yes, unsure]}, {question: unwell, in: [yes, unsure]}]}
+    outcome: now
+    reason: {told: Told both., unsure: Unsure of one., unanswered: Left one out.}
+    source: {section: T}
+  - id: skin
+    when: {any: [{question: rash, is: yes}, {question: itch, in: [yes, unsure]}]}
+    outcome: see
+    reason: {told: Told skin., unsure: Unsure skin., unanswered: No skin answer.}
+    source: {section: T}
+  - id: rash_not_itch
+    when: {all: [{question: rash, is: yes}, {not: {question: itch, is: no}}]}
+    outcome: see
+    reason: {told: Rash told., unsure: Rash unsure., unanswered: Rash unanswered.}
+    source: {section: T}
+cases:
+  - {id: none, answers: {}, others: no, outcome: info}
+"""
+
+
+@pytest.fixture(scope="module")
+def worded() -> Ruleset:
+    return parse(WORDED, filename="worded.yaml", schema=schema())
+
+
+def reasons(ruleset: Ruleset, answers: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """Each reason's rule, with how it was answered and its text."""
+    return {r.rule: (r.basis, r.text) for r in engine.evaluate(ruleset, answers).reasons}
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        ({"fever": "yes", "unwell": "yes"}, ("told", "Told both.")),
+        ({"fever": "yes", "unwell": "unsure"}, ("unsure", "Unsure of one.")),
+        ({"fever": "unsure", "unwell": "yes"}, ("unsure", "Unsure of one.")),
+        ({"fever": "yes"}, ("unanswered", "Left one out.")),
+        ({"fever": "unsure"}, ("unanswered", "Left one out.")),  # unanswered beats unsure
+        ({}, ("unanswered", "Left one out.")),
+    ],
+)
+def test_basis_of_a_compound_all(
+    worded: Ruleset, answers: dict[str, str], expected: tuple[str, str]
+) -> None:
+    found = reasons(worded, {"rash": "no", "itch": "no", **answers})
+    assert found["fever_unwell"] == expected
+
+
+def test_basis_counts_only_the_answers_that_make_the_rule_hold(worded: Ruleset) -> None:
+    """An ``any`` is told when the part that holds was told, whatever the other part;
+    a question under ``not`` holds by its absence and never decides the wording."""
+    base = {"fever": "no"}
+    assert reasons(worded, {**base, "rash": "yes", "itch": "no"}) == {
+        "skin": ("told", "Told skin.")
+    }
+    both = reasons(worded, {**base, "rash": "yes"})  # itch unanswered: counts as unsure
+    assert both["skin"] == ("unanswered", "No skin answer."), "itch (unanswered) holds too"
+    assert both["rash_not_itch"] == ("told", "Rash told."), "itch is under not"
+    assert reasons(worded, {**base, "rash": "no", "itch": "unsure"}) == {
+        "skin": ("unsure", "Unsure skin.")
+    }
+
+
+def test_basis_directly(worded: Ruleset) -> None:
+    rule = next(r for r in worded.rules if r.id == "fever_unwell")
+    full = {"fever": "yes", "unwell": "unsure", "rash": "no", "itch": "no"}
+    assert engine.basis(rule, full, full) == "unsure"
+    assert engine.basis(rule, full, {"fever": "yes"}) == "unanswered"
+    assert engine.basis(rule, {**full, "unwell": "yes"}, {**full, "unwell": "yes"}) == "told"
+
+
+def test_fire_without_given_answers_words_reasons_as_told(worded: Ruleset) -> None:
+    full = engine.complete_answers(worded, {})
+    assert {r.basis for r in engine.fire(worded, full).reasons} == {"told"}
+    assert "Told both." in [r.text for r in engine.fire(worded, full).reasons]
+
+
+def test_reason_json_says_how_it_was_answered(worded: Ruleset) -> None:
+    result = engine.evaluate(
+        worded, {"fever": "yes", "unwell": "unsure", "rash": "no", "itch": "no"}
+    )
+    assert engine.result_json(worded, result)["reasons"] == [
+        {"rule": "fever_unwell", "outcome": "now", "text": "Unsure of one.", "answered": "unsure"}
+    ]
+
+
+# ---------------------------------------------------------------- scope
+
+
+@pytest.fixture(scope="module")
+def scoped() -> Ruleset:
+    return parse(
+        RULES.replace("questions:\n", SCOPE + "questions:\n", 1), filename="s.yaml", schema=schema()
+    )
+
+
+def test_screen_outside_the_scope_gives_no_outcome(scoped: Ruleset) -> None:
+    answers = {"adult": "no", "pain": "yes", "pain_severe": "yes"}
+    outside = engine.screen(scoped, answers)
+    assert isinstance(outside, engine.OutsideScope)
+    assert outside.question is scoped.question_by_id["adult"]
+    assert engine.outside_json(scoped, outside) == {
+        "outcome": None,
+        "reasons": [],
+        "scope": "outside",
+        "question": "adult",
+        "outside": {
+            "title": "Not for you",
+            "body": "This check is for adults.",
+            "next_steps": ["Talk to a doctor."],
+        },
+        "ruleset": {"id": "engine_test", "version": "1.0", "sha256": scoped.sha256},
+        "language": "en",
+    }
+    asked, pending = engine.progress(scoped, answers)
+    assert ([q.id for q in asked], pending) == (["adult"], None), "nothing more is asked"
+
+
+@pytest.mark.parametrize("answers", [{}, {"pain": "no", "rash": "no", "colour": "blue"}])
+def test_screen_needs_every_scope_question(scoped: Ruleset, answers: dict[str, str]) -> None:
+    with pytest.raises(engine.AnswerError) as caught:
+        engine.screen(scoped, answers)
+    assert caught.value.problems == (
+        "'adult' must be answered: it says whether this screening is for the person",
+    )
+
+
+def test_screen_reports_every_problem_at_once(scoped: Ruleset) -> None:
+    with pytest.raises(engine.AnswerError) as caught:
+        engine.screen(scoped, {"adult": "maybe"})
+    assert caught.value.problems == ("'adult' cannot be 'maybe'; its answers are 'yes', 'no'",)
+    with pytest.raises(engine.AnswerError) as caught:
+        engine.screen(scoped, {"itch": "yes"})
+    assert len(caught.value.problems) == 2
+
+
+def test_screen_inside_the_scope_is_evaluate(scoped: Ruleset) -> None:
+    answers = {"adult": "yes", "pain": "yes", "pain_severe": "no", "rash": "no", "colour": "blue"}
+    screened = engine.screen(scoped, answers)
+    assert isinstance(screened, engine.Result)
+    assert screened == engine.evaluate(scoped, answers)
+    assert screened.outcome.id == "see"
+    assert engine.result_json(scoped, screened)["scope"] == "inside"
+    assert engine.next_question(scoped, {}) is scoped.question_by_id["adult"], "scope first"
+    assert engine.next_question(scoped, {"adult": "yes"}) is scoped.question_by_id["pain"]
+
+
+def test_a_screening_without_scope_needs_no_scope_answer(rules: Ruleset) -> None:
+    assert isinstance(engine.screen(rules, {}), engine.Result)
+    assert engine.outside_scope(rules, {"pain": "no"}) is None

@@ -73,8 +73,13 @@ def sane(response: TestResponse) -> None:
 
 
 def all_answers(app: Flask, value: str = "no") -> dict[str, str]:
+    """Every question answered ``value``, but the scope answered in scope: a complete
+    screening that gives an outcome."""
     ruleset = app.extensions["screener"].ruleset
-    return {q.id: value for q in ruleset.questions}
+    return {
+        **{q.id: value for q in ruleset.questions},
+        **{q.id: sorted(q.in_scope or ())[0] for q in ruleset.scope},
+    }
 
 
 # --------------------------------------------------------------------------- bad tokens
@@ -130,7 +135,7 @@ def test_tampered_tokens_never_give_an_outcome(app: Flask, client: FlaskClient) 
 def test_sealed_nonsense_never_gives_an_outcome(app: Flask, client: FlaskClient) -> None:
     """A genuine token whose answers are not the rules' (as a bug elsewhere could make)."""
     ruleset = app.extensions["screener"].ruleset
-    ids = [q.id for q in ruleset.questions]
+    ids = [q.id for q in ruleset.flow]
 
     @MANY
     @given(
@@ -193,6 +198,43 @@ def test_random_forms_with_a_valid_token(app: Flask, client: FlaskClient) -> Non
             assert step == "result" and keep_token, "a result from anywhere but /result"
 
     check()
+
+
+def test_answers_outside_the_scope_never_give_an_outcome(app: Flask, client: FlaskClient) -> None:
+    """Whatever else was answered, and wherever it is posted: a scope answer outside the
+    scope gives the page that says so, or an error, never an outcome."""
+    ruleset = app.extensions["screener"].ruleset
+    scope = ruleset.scope[0]
+    outside = sorted(set(scope.values) - set(scope.in_scope or ()))
+    assert outside == ["no", "unsure"]
+
+    @MANY
+    @given(
+        answer=st.sampled_from(outside),
+        others=st.dictionaries(
+            st.sampled_from([q.id for q in ruleset.questions]),
+            st.sampled_from(["yes", "no", "unsure"]),
+        ),
+        prefix=st.sampled_from(PREFIXES),
+        step=st.sampled_from(STEPS),
+        extra=st.dictionaries(st.sampled_from(FIELDS[1:]), st.text(max_size=40), max_size=3),
+    )
+    def check(
+        answer: str, others: dict[str, str], prefix: str, step: str, extra: dict[str, str]
+    ) -> None:
+        token = box(app).seal({**others, scope.id: answer})
+        response = client.post(f"{prefix}/{step}", data={**extra, "token": token})
+        sane(response)
+        assert not shows_an_outcome(response) or step == "renew", step
+        if step == "result" and response.status_code == 200:
+            assert 'class="outside"' in response.get_data(as_text=True), "the outside page"
+
+    check()
+
+
+def ruleset_scope_id(app: Flask) -> str:
+    scope: str = app.extensions["screener"].ruleset.scope[0].id
+    return scope
 
 
 def quote(text: str) -> str:
@@ -275,6 +317,10 @@ def test_a_replayed_token_gives_the_same_page_again(app: Flask, client: FlaskCli
         ]
 
     assert outcome(first) == outcome(again)
+    outside = box(app).seal({**all_answers(app), ruleset_scope_id(app): "no"})
+    for _ in range(2):
+        page = client.post("/result", data={"token": outside})
+        assert page.status_code == 200 and not shows_an_outcome(page)
     stale = box(app).seal(all_answers(app), now=int(time.time()) - box(app).ttl_seconds - 5)
     late = client.post("/result", data={"token": stale})
     assert late.status_code == 400 and not shows_an_outcome(late)

@@ -25,6 +25,7 @@ from tests.conftest import SECRET, Browser
 
 SPANISH = "es"
 ENGLISH = "en-GB"
+INSIDE = {"for_you": "yes"}  # the scope: a person the screening is for
 
 
 def languages(app: Flask) -> Languages:
@@ -68,8 +69,8 @@ def test_the_browser_language_is_used_without_a_choice(
     page = Browser(client, lang=lang)._load(response)
     assert response.headers["Content-Language"] == lang
     assert "Accept-Language" in response.headers["Vary"]
-    want = "¿Es seguro para mí probar el masaje prostático?" if lang == SPANISH else None
-    assert page.h1 == (want or "Is prostate massage safe for me to try?")
+    want = "Antes de probar el masaje prostático" if lang == SPANISH else "Before you try"
+    assert page.h1 is not None and page.h1.startswith(want)
 
 
 def test_the_address_beats_the_browser(client: FlaskClient) -> None:
@@ -152,15 +153,15 @@ def test_the_whole_flow_stays_in_the_chosen_language_without_a_cookie(
     page = Browser(client, lang=SPANISH)
     page.get("/es/")  # check_page: lang, dir, Content-Language and no Set-Cookie, every page
     page.submit("/start")
-    assert page.h1 == es.questions[0].text
+    assert page.h1 == es.flow[0].text == es.scope[0].text
     seen = 0
-    while page.question_id() is not None:
+    while (qid := page.question_id()) is not None:
         assert page.soup is not None
         actions = [str(f["action"]) for f in page.soup.find_all("form")]
         assert actions and all(a.startswith("/es/") for a in actions), actions
-        page.submit("/answer", {"answer": "no"})
+        page.submit("/answer", {"answer": INSIDE.get(qid, "no")})
         seen += 1
-    assert seen == 13 and page.h1 == "Revise sus respuestas"
+    assert seen == 20 and page.h1 == "Revise sus respuestas"
     page.submit("/result")
     assert page.h1 == es.lowest.title
 
@@ -168,29 +169,33 @@ def test_the_whole_flow_stays_in_the_chosen_language_without_a_cookie(
 def test_switching_language_mid_flow_keeps_the_answers(client: FlaskClient) -> None:
     page = Browser(client)
     page.get("/").submit("/start")
-    page.submit("/answer", {"answer": "yes"})  # fever: yes brings its follow-up
-    page.submit("/answer", {"answer": "no"})
-    third = page.question_id()
+    page.submit("/answer", {"answer": "yes"})  # for_you: inside the scope
+    page.submit("/answer", {"answer": "no"})  # cannot_urinate
+    page.submit("/answer", {"answer": "no"})  # very_unwell_now
+    assert page.question_id() == "fever_recent"
+    page.submit("/answer", {"answer": "yes"})  # fever_recent: yes brings its follow-ups
+    page.submit("/answer", {"answer": "no"})  # fever_risk
+    sixth = page.question_id()
     assert page.soup is not None
     switch = page.soup.select_one("nav.languages button[lang=es]")
     assert switch is not None and switch.get_text(strip=True) == "Español"
     assert page.soup.select_one("nav.languages [aria-current=true]").get_text() == "English"
     form = switch.find_parent("form")
     data = {str(i["name"]): str(i["value"]) for i in form.find_all("input")}
-    assert switch["formaction"] == "/es/show" and data["question"] == third
+    assert switch["formaction"] == "/es/show" and data["question"] == sixth
     page.lang = SPANISH
     page._load(client.post(str(switch["formaction"]), data=data))
-    assert page.question_id() == third
-    assert page.soup.select_one(".caption").get_text() == "Pregunta 3"
+    assert page.question_id() == sixth
+    assert page.soup.select_one(".caption").get_text() == "Pregunta 6"
     page.submit("/back")
-    assert page.question_id() == "fever_very_unwell"
+    assert page.question_id() == "fever_risk"
     checked = page.soup.select_one("input[name=answer][checked]")
     assert checked is not None and checked["value"] == "no", "the answer survived the switch"
 
 
 def test_the_switch_posts_to_the_same_step_in_the_other_language(client: FlaskClient) -> None:
     page = Browser(client)
-    page.get("/").submit("/start").answer_values({})
+    page.get("/").submit("/start").answer_values(INSIDE)
     assert page.h1 == "Check your answers" and page.soup is not None
     button = page.soup.select_one("nav.languages button[lang=es]")
     assert button is not None and button["formaction"] == "/es/show"
@@ -200,22 +205,23 @@ def test_the_switch_posts_to_the_same_step_in_the_other_language(client: FlaskCl
     spanish_page = Browser(client, lang=SPANISH)._load(client.post("/es/show", data=data))
     assert spanish_page.h1 == "Revise sus respuestas"
     assert spanish_page.soup is not None
-    assert len(spanish_page.soup.select(".summary__row")) == 13
+    assert len(spanish_page.soup.select(".summary__row")) == 20
 
 
 def test_the_result_page_has_no_switch_and_no_token(client: FlaskClient) -> None:
-    page = Browser(client).get("/").submit("/start").answer_values({}).submit("/result")
+    page = Browser(client).get("/").submit("/start").answer_values(INSIDE).submit("/result")
     assert page.soup is not None
     assert not page.soup.select("nav.languages") and not page.soup.select("input[name=token]")
 
 
 def test_errors_are_in_the_page_language(client: FlaskClient) -> None:
     page = Browser(client, lang=SPANISH).get("/es/").submit("/start")
+    page.submit("/answer", {"answer": "yes"})  # for_you: inside the scope
     page.submit("/answer", {})
     assert page.soup is not None
     assert page.soup.select_one(".error-summary a").get_text() == "Seleccione sí, no o no lo sé"
     assert page.title.startswith("Error:")
-    expired = client.post("/es/answer", data={"token": "nonsense", "question": "fever"})
+    expired = client.post("/es/answer", data={"token": "nonsense", "question": "cannot_urinate"})
     assert expired.status_code == 400
     soup = Browser(client, lang=SPANISH)._load(expired).h1
     assert soup == "Sus respuestas han caducado"
@@ -238,7 +244,7 @@ def test_spanish_pages_say_the_translation_is_not_clinically_reviewed(
 ) -> None:
     note = "Esta traducción no ha sido verificada por un revisor clínico."
     assert note in Browser(client, lang=SPANISH).get("/es/").text
-    page = Browser(client, lang=SPANISH).get("/es/").submit("/start").answer_values({})
+    page = Browser(client, lang=SPANISH).get("/es/").submit("/start").answer_values(INSIDE)
     assert note in page.submit("/result").text
     english = Browser(client).get("/").text
     assert "translation has not been checked" not in english
@@ -307,7 +313,7 @@ def test_embedded_spanish_pages_say_the_translation_is_unreviewed(client: FlaskC
     assert page.text.count(note) == 1
     page.submit("/start")
     assert page.text.count(note) == 1
-    page.answer_values({}).submit("/result")
+    page.answer_values(INSIDE).submit("/result")
     assert page.text.count(note) == 1
 
 
@@ -379,22 +385,27 @@ def test_every_case_gives_the_same_outcome_in_every_language(
     answers = engine.case_answers(ruleset, case)
     expected = engine.evaluate(ruleset, answers)
     assert expected.outcome.id == case.outcome
+    # The pages answer every question asked: "not sure" where the case gives no answer.
+    on_page = engine.evaluate(ruleset, engine.complete_answers(ruleset, answers))
+    assert on_page.outcome.id == case.outcome
     for language in languages(app).offered:
         prefix = f"/{language.tag}"
         page = Browser(client, lang=language.tag).get(f"{prefix}/").submit("/start")
-        page.answer_values(answers, default="unsure").submit("/result")
+        page.answer_values({**INSIDE, **answers}, default="unsure").submit("/result")
         assert _outcome_on_the_page(page) == case.outcome, language.tag
         localized = language.ruleset
         assert page.h1 == localized.outcome_by_id[case.outcome].title
         assert page.soup is not None
         shown = [li.get_text(strip=True) for li in page.soup.select(".reasons li")]
-        texts = {r.id: r.reason for r in localized.rules}
-        assert shown == [texts[reason.rule] for reason in expected.reasons]
+        rules = {r.id: r for r in localized.rules}
+        assert shown == [rules[r.rule].wording(r.basis) for r in on_page.reasons]
         api = client.post(
-            f"/api/v1/evaluate?lang={language.tag}", json={"answers": answers}
+            f"/api/v1/evaluate?lang={language.tag}", json={"answers": {**INSIDE, **answers}}
         ).get_json()
         assert api["outcome"]["id"] == case.outcome and api["language"] == language.tag
-        assert [r["rule"] for r in api["reasons"]] == [r.rule for r in expected.reasons]
+        assert [(r["rule"], r["answered"], r["text"]) for r in api["reasons"]] == [
+            (r.rule, r.basis, rules[r.rule].wording(r.basis)) for r in expected.reasons
+        ]
 
 
 # --------------------------------------------------------------------------- the API
@@ -403,14 +414,18 @@ def test_every_case_gives_the_same_outcome_in_every_language(
 def test_the_api_speaks_the_requested_language(client: FlaskClient, app: Flask) -> None:
     es = spanish(app).ruleset
     body = client.get("/api/v1/questionnaire?lang=es").get_json()
-    assert body["language"] == SPANISH and body["questions"][0]["text"] == es.questions[0].text
-    assert body["questions"][0]["options"][0] == {"value": "yes", "label": "Sí"}
+    assert body["language"] == SPANISH
+    assert [q["text"] for q in body["questions"]] == [q.text for q in es.flow]
+    assert body["questions"][1]["options"][0] == {"value": "yes", "label": "Sí"}
+    assert es.outside is not None and body["outside"]["title"] == es.outside.title
+    assert body["emergency"] == es.emergency and "999" in body["emergency"]
     response = client.get("/api/v1/questionnaire", headers={"Accept-Language": "es"})
     assert response.get_json()["language"] == SPANISH
     assert response.headers["Content-Language"] == SPANISH
     english = client.get("/api/v1/questionnaire").get_json()
     assert english["language"] == ENGLISH
-    assert english["questions"][0]["options"][0]["label"] == "Yes"
+    assert english["questions"][1]["options"][0]["label"] == "Yes"
+    assert english["outside"]["title"] != body["outside"]["title"]
 
 
 @pytest.mark.parametrize("path", ["/api/v1/questionnaire?lang=xx", "/api/v1/evaluate?lang=fr"])
@@ -433,12 +448,14 @@ def rtl_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     return create_app({"SECRET_KEY": SECRET, "TRANSLATIONS": [str(catalogs)]})
 
 
-def test_a_right_to_left_language_gets_dir_rtl_through_the_flow(rtl_app: Flask) -> None:
+def test_a_right_to_left_language_gets_dir_rtl_through_the_flow(
+    rtl_app: Flask, ruleset: Ruleset
+) -> None:
     client = rtl_app.test_client()
     page = Browser(client, lang="he", direction="rtl").get("/he/").submit("/start")
-    page.answer_values({"severe_pain": "yes"}).submit("/result")
+    page.answer_values({**INSIDE, "new_severe_pain": "yes"}).submit("/result")
     assert _outcome_on_the_page(page) == "urgent"
-    assert page.h1 == pseudo.pseudo("Get medical help promptly")
+    assert page.h1 == pseudo.pseudo(ruleset.outcome_by_id["urgent"].title)
 
 
 def test_the_stylesheet_uses_logical_properties_only() -> None:
@@ -461,9 +478,10 @@ def test_the_rules_extractor_yields_every_text_with_its_line(ruleset: Ruleset) -
     with open(default_rules_path(), "rb") as f:
         found = list(extract_rules(f, {}, [], {}))
     assert {message for _, _, message, _ in found} == {t.text for t in ruleset.texts()}
-    fever = next(item for item in found if item[2] == ruleset.question_by_id["fever"].text)
-    assert fever[0] == ruleset.question_by_id["fever"].line
-    assert fever[3] == ["prostate_massage fever: question"]
+    fever = next(item for item in found if item[2] == ruleset.question_by_id["fever_recent"].text)
+    assert fever[0] == ruleset.question_by_id["fever_recent"].line
+    assert fever[3] == ["prostate_massage fever_recent: question"]
+    assert ruleset.emergency in {m for _, _, m, _ in found}, "unfilled: {emergency_number}"
     quotes = {r.source.quote for r in ruleset.rules if r.source.quote}
     assert quotes, "the default rules quote their source"
     assert not quotes & {m for _, _, m, _ in found}, "source quotes are not translated"
@@ -478,3 +496,56 @@ def test_the_rules_extractor_refuses_a_broken_file(tmp_path: Path) -> None:
 
 def test_the_translations_live_in_the_package() -> None:
     assert (data_dir("translations") / "es" / "LC_MESSAGES" / "messages.mo").is_file()
+
+
+# --------------------------------------------------------------------------- emergency number
+
+
+def test_every_language_has_the_emergency_number_filled_in(app: Flask) -> None:
+    """The default rules are en_GB: 999 in every text that names the emergency number."""
+    offered = languages(app).offered
+    assert len(offered) > 1
+    for language in offered:
+        texts = [t.text for t in language.ruleset.texts()]
+        assert not [t for t in texts if "{emergency_number}" in t], language.tag
+        assert language.ruleset.emergency and "999" in language.ruleset.emergency
+        assert "999" in language.ruleset.outcome_by_id["emergency"].title
+
+
+def _regionless_rules(tmp_path: Path) -> Path:
+    """The default rules, written in plain ``en``: a language with no region, so no number."""
+    text = default_rules_path().read_text("utf-8")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(text.replace("\nlanguage: en_GB\n", "\nlanguage: en\n"), "utf-8")
+    assert rules.read_text("utf-8") != text
+    return rules
+
+
+def test_without_a_number_each_language_says_its_local_emergency_number(tmp_path: Path) -> None:
+    app = create_app({"SECRET_KEY": SECRET, "RULES": str(_regionless_rules(tmp_path))})
+    english, es = languages(app).default, spanish(app)
+    assert english.code == "en" and app.config["EMERGENCY_NUMBER"] == ""
+    assert english.ruleset.emergency and "your local emergency number" in english.ruleset.emergency
+    local = es.catalog.gettext("your local emergency number")
+    assert local != "your local emergency number", "the Spanish catalog translates it"
+    assert es.ruleset.emergency and local in es.ruleset.emergency
+    assert "your local emergency number" not in es.ruleset.emergency
+    for language in (english, es):
+        assert not [t for t in language.ruleset.texts() if "{" in t.text], language.tag
+    page = Browser(app.test_client(), lang=SPANISH).get("/es/").submit("/start")
+    page.answer_values({**INSIDE, "cannot_urinate": "yes"}).submit("/result")
+    assert page.h1 == es.ruleset.outcome_by_id["emergency"].title and local in page.h1
+
+
+def test_the_number_does_not_change_what_translators_and_reviewers_match(
+    tmp_path: Path, ruleset: Ruleset
+) -> None:
+    """Catalogs translate the texts as written, so any number keeps a translation complete
+    and its approval valid."""
+    assert ruleset.emergency is not None and "{emergency_number}" in ruleset.emergency
+    rules = _approved_rules(tmp_path, current_fingerprint(ruleset))
+    for number in ("999", "112", "+1 555-0100"):
+        app = create_app({"SECRET_KEY": SECRET, "RULES": str(rules), "EMERGENCY_NUMBER": number})
+        es = spanish(app)
+        assert es.review == "approved", number
+        assert es.ruleset.emergency and number in es.ruleset.emergency

@@ -1,4 +1,5 @@
-"""Kiosk mode on the server side: settings, the finish action, the staff panel, health."""
+"""Kiosk mode on the server side: settings, the finish action, the staff panel and the
+outcomes' kiosk lines, the outside page, health."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from flask.testing import FlaskClient
 
 from screener import create_app
 from screener.config import ConfigError, from_environ
-from tests.conftest import SECRET, Browser, check_page
+from tests.conftest import OUTCOME_ANSWERS, SECRET, Browser, check_page
 
 
 @pytest.fixture
@@ -59,19 +60,64 @@ def test_pages_outside_kiosk_mode_have_no_script(browser: Browser) -> None:
 
 
 @pytest.mark.parametrize(
-    ("answers", "panel"),
-    [({"severe_pain": "yes"}, True), ({"bleeding_risk": "yes"}, True), ({}, False)],
+    ("outcome", "show_staff"),
+    [("emergency", True), ("urgent", True), ("clinician", True), ("info", False)],
 )
-def test_result_asks_to_show_staff_unless_general_information(
-    kiosk: Browser, answers: dict[str, str], panel: bool
+def test_result_says_first_what_to_do_with_the_staff_at_hand(
+    kiosk: Browser, outcome: str, show_staff: bool
 ) -> None:
-    kiosk.get("/").press("Start").answer_all(answers).press("See my result")
-    assert ("Please show this screen to a member of staff" in kiosk.text) is panel
+    from tests.conftest import shown_rules
+
+    line = shown_rules(kiosk.client.application).outcome_by_id[outcome].kiosk
+    if outcome in ("emergency", "urgent"):
+        assert line is not None and line.startswith("Tell a member of staff now")
+    if outcome == "info":
+        assert line is None
+    kiosk.get("/").press("Start").answer_all(OUTCOME_ANSWERS[outcome]).press("See my result")
     assert kiosk.soup is not None
+    assert kiosk.soup.select(f".outcome--{outcome}")
+    panel = kiosk.soup.select_one(".staff-panel")
+    assert (panel is not None) is (line is not None or show_staff)
+    assert ("Please show this screen to a member of staff" in kiosk.text) is show_staff
+    if panel is not None:
+        main = kiosk.soup.find("main")
+        assert main.find_all(["p", "h1"])[0].find_parent(class_="staff-panel") is panel, (
+            "the panel comes first"
+        )
+        first = panel.find("p")
+        assert first["class"] == ["staff-panel__title"] and first.has_attr("data-kiosk-focus")
+        assert len(kiosk.soup.select("[data-kiosk-focus]")) == 1
+        assert first.get_text(strip=True) == (
+            line or "Please show this screen to a member of staff"
+        )
+    if outcome in ("emergency", "urgent"):
+        assert "Tell a member of staff now" in panel.get_text()
+        assert panel["class"] == ["staff-panel", f"staff-panel--{outcome}"]
     assert kiosk.soup.find("body")["data-kiosk-idle"] == "180", "longer on the result page"
     finish = kiosk.soup.find("a", string="Finish")
     assert finish is not None and finish["href"] == "/finish"
     assert kiosk.soup.find("a", string="Start again") is None
+
+
+def test_kiosk_lines_are_only_for_the_kiosk(browser: Browser) -> None:
+    browser.get("/").press("Start").answer_all(OUTCOME_ANSWERS["emergency"])
+    browser.press("See my result")
+    assert browser.soup is not None and not browser.soup.select(".staff-panel")
+    assert "member of staff" not in browser.text
+
+
+def test_the_outside_page_is_private_and_finishes_like_a_result(kiosk: Browser) -> None:
+    kiosk.get("/").press("Start").choose("no")
+    assert kiosk.soup is not None
+    body = kiosk.soup.find("body")
+    assert body.has_attr("data-kiosk-private"), "it clears itself after the idle time"
+    assert body["data-kiosk-idle"] == "180"
+    finish = kiosk.soup.find("a", string="Finish")
+    assert finish is not None and finish["href"] == "/finish"
+    assert kiosk.soup.find("a", string="Start again") is None
+    assert not kiosk.soup.select(".staff-panel, .outcome")
+    kiosk.press("Change your answer")
+    assert kiosk.question_id() == "for_you"
 
 
 def test_finish_clears_the_site_and_starts_again(client: FlaskClient) -> None:

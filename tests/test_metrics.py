@@ -28,13 +28,19 @@ def test_screenings_are_counted_by_tier_and_channel_only() -> None:
     app = create_app({"SECRET_KEY": SECRET, "METRICS_PORT": 9464})
     client = app.test_client()
     Browser(client).get("/").submit("/start").answer_values({}).submit("/result")
-    Browser(client).get("/").submit("/start").answer_values({"severe_pain": "yes"}).submit(
+    Browser(client).get("/").submit("/start").answer_values({"black_stool": "yes"}).submit(
         "/result"
     )
     page = Browser(client, lang="es").get("/embed/es/").submit("/start")
-    page.answer_values({"prostate_cancer": "unsure"}).submit("/result")
-    client.post("/api/v1/evaluate", json={"answers": {"fever": "yes"}})
-    client.post("/api/v1/evaluate", json={"answers": {"fever": "maybe"}})  # 422: not counted
+    page.answer_values({"cancer_history": "unsure"}).submit("/result")
+    # Outside the scope: counted apart, never as an outcome, and once per ending (the
+    # language switch or a Back and forth shows the page again without counting it).
+    outside = Browser(client).get("/").submit("/start").answer_values({"for_you": "no"})
+    outside.submit("/show", {"step": "outside"})
+    outside.submit("/back").submit("/answer", {"answer": "unsure"})
+    Browser(client).get("/embed/").submit("/start").answer_values({"for_you": "no"})
+    client.post("/api/v1/evaluate", json={"answers": {"for_you": "yes", "fever_recent": "yes"}})
+    client.post("/api/v1/evaluate", json={"answers": {"fever_recent": "maybe"}})  # 422
     text = metrics.exposition(app).decode()
     version = app.extensions["screener"].ruleset.version
 
@@ -48,12 +54,26 @@ def test_screenings_are_counted_by_tier_and_channel_only() -> None:
         assert found, labels
         return float(found.group(1))
 
+    def ended_outside(channel: str) -> float:
+        labels = f'channel="{channel}",ruleset_version="{version}"'
+        found = re.search(
+            "^" + re.escape(f"screener_screenings_outside_scope_total{{{labels}}} ") + r"([\d.]+)$",
+            text,
+            re.M,
+        )
+        assert found, labels
+        return float(found.group(1))
+
     assert [count("info", "web"), count("urgent", "web")] == [1, 1]
-    assert [count("clinician", "embed"), count("urgent", "api"), count("info", "kiosk")] == [
+    assert [count("clinician", "embed"), count("emergency", "api"), count("info", "kiosk")] == [
         1,
         1,
         0,
     ]
+    assert [ended_outside("web"), ended_outside("embed"), ended_outside("kiosk")] == [2, 1, 0]
+    completed = re.findall(r"^screener_screenings_completed_total\{.*\} ([\d.]+)$", text, re.M)
+    assert sum(float(n) for n in completed) == 4, "an ending outside the scope is no outcome"
+    assert 'outcome="outside"' not in text
     assert re.search(
         r'screener_request_duration_seconds_count\{method="POST",status="200",'
         r'view="answer"\} (\d+)',
@@ -71,7 +91,7 @@ def test_screenings_are_counted_by_tier_and_channel_only() -> None:
         "le",
     }
     ruleset = app.extensions["screener"].ruleset
-    assert not any(q.id in text for q in ruleset.questions)
+    assert not any(q.id in text for q in ruleset.flow)
 
 
 def test_labels_take_no_free_text_from_the_client() -> None:

@@ -66,6 +66,6 @@ def test_wheel_in_a_fresh_venv(tmp_path: Path) -> None:
         import urllib.request
 
         with urllib.request.urlopen(base + "/") as page:
-            assert b"Is prostate massage safe for me to try?" in page.read()
+            assert b"Before you try prostate massage: check for warning signs" in page.read()
         with urllib.request.urlopen(base + "/static/screener.css") as css:
             assert b"--screener-brand" in css.read()

@@ -32,23 +32,26 @@ def apps() -> tuple[Flask, Flask]:
 
 
 def answers_reaching(ruleset: Ruleset, qid: str) -> dict[str, str]:
-    """Answers under which a question is asked (follow-ups need their reason)."""
-    answers: dict[str, str] = {}
+    """Answers under which a question is asked: the scope answered in scope (unless it is
+    the question), and for a follow-up, its reason."""
+    answers = {q.id: sorted(q.in_scope or ())[0] for q in ruleset.scope if q.id != qid}
     question = ruleset.question_by_id[qid]
     if question.when is not None:
         for other in ruleset.questions:
-            if other.id != qid:
+            if other.id != qid and other.when is None:
                 answers[other.id] = "yes"
-    return {k: v for k, v in answers.items() if ruleset.question_by_id[k].when is None}
+    return answers
 
 
 def test_the_pages_are_drawn_once_for_every_variant(apps: tuple[Flask, Flask]) -> None:
     drawn, _ = apps
     ruleset = drawn.extensions["screener"].ruleset
     languages = drawn.extensions["screener_languages"].offered
-    # (questions x review + start with and without answers) x prefixes x language states
+    # (questions, the scope's too, x review + start with and without answers) x prefixes
+    # x language states
     states = 2 * len(languages)  # each language by the browser, or in the address
-    assert len(drawn.extensions["screener_pages"]) == (len(ruleset.questions) * 2 + 2) * 2 * states
+    assert len(ruleset.flow) == len(ruleset.questions) + 1
+    assert len(drawn.extensions["screener_pages"]) == (len(ruleset.flow) * 2 + 2) * 2 * states
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +88,7 @@ def test_every_pre_drawn_page_is_the_page_drawn_now(
     clients: list[FlaskClient] = [drawn.test_client(), plain.test_client()]
     headers = {"Accept-Language": accept} if accept else {}
     compared = 0
-    for question in ruleset.questions:
+    for question in ruleset.flow:
         answers = answers_reaching(ruleset, question.id)
         for review in ("", "1"):
             data = {"token": tokens.seal(answers), "step": "question", "question": question.id}
@@ -109,7 +112,7 @@ def test_every_pre_drawn_page_is_the_page_drawn_now(
         assert "SCREENERslot" not in shown[0]
         assert same_page(shown[0]) == same_page(shown[1]), (prefix, data)
         compared += 1
-    assert compared == len(ruleset.questions) * 2 + 2
+    assert compared == len(ruleset.flow) * 2 + 2
     hits = [found for found in used if found is not None]
     assert len(hits) == compared, "every one of these pages came from those drawn at start-up"
 
@@ -120,21 +123,26 @@ def test_a_selected_answer_an_error_or_an_embedding_site_draw_the_page_now(
     drawn, plain = apps
     tokens = drawn.extensions["screener"].tokens
     clients = [drawn.test_client(), plain.test_client()]
-    token = tokens.seal({"fever": "no"})
+    token = tokens.seal({"for_you": "yes", "cannot_urinate": "no"})
     for path, data in (
-        ("/show", {"token": token, "step": "question", "question": "fever"}),  # "No" selected
-        ("/answer", {"token": token, "question": "severe_pain"}),  # no answer: the error
+        ("/show", {"token": token, "step": "question", "question": "cannot_urinate"}),  # "No"
+        ("/show", {"token": token, "step": "question", "question": "for_you"}),  # "Yes"
+        ("/answer", {"token": token, "question": "fever_recent"}),  # no answer: the error
         (
             "/embed/show",
-            {"token": token, "step": "question", "question": "severe_pain", "host": HOST},
+            {"token": token, "step": "question", "question": "fever_recent", "host": HOST},
         ),
     ):
         pages = [c.post(path, data=data).get_data(as_text=True) for c in clients]
         assert same_page(pages[0]) == same_page(pages[1]), path
     selected = clients[0].post(
-        "/show", data={"token": token, "step": "question", "question": "fever"}
+        "/show", data={"token": token, "step": "question", "question": "cannot_urinate"}
     )
     assert 'value="no" checked' in selected.get_data(as_text=True)
+    scope = clients[0].post(
+        "/show", data={"token": token, "step": "question", "question": "for_you"}
+    )
+    assert 'value="yes" checked' in scope.get_data(as_text=True)
 
 
 def test_the_pre_drawn_pages_hold_nothing_of_anyone(apps: tuple[Flask, Flask]) -> None:
@@ -146,12 +154,20 @@ def test_the_pre_drawn_pages_hold_nothing_of_anyone(apps: tuple[Flask, Flask]) -
     client.post(
         "/show",
         data={
-            "token": tokens.seal({"fever": "yes"}),
+            "token": tokens.seal({"for_you": "yes", "rectal_bleeding": "yes"}),
             "step": "question",
-            "question": "fever_very_unwell",
+            "question": "bleeding_heavy",
         },
     )
-    client.post("/answer", data={"token": tokens.seal({}), "question": "fever", "answer": "yes"})
+    client.post(
+        "/answer",
+        data={
+            "token": tokens.seal({"for_you": "yes"}),
+            "question": "fever_recent",
+            "answer": "yes",
+        },
+    )
+    client.post("/answer", data={"token": tokens.seal({}), "question": "for_you", "answer": "no"})
     assert drawn.extensions["screener_pages"] == before
     for page in before.values():
         tokens = re.findall(r'name="token" value="([^"]*)"', page)

@@ -18,10 +18,10 @@ from tests.test_ruleset import MINI
 
 
 def test_conditions_in_plain_words(ruleset: Ruleset) -> None:
-    rule = next(r for r in ruleset.rules if r.id == "fever_with_infection")
+    rule = next(r for r in ruleset.rules if r.id == "fever_with_problems_peeing")
     assert describe(rule.when, ruleset) == (
-        "fever is yes or not sure and (infection now is yes or not sure or "
-        "acute prostatitis is yes or not sure)"
+        "fever recent is yes or not sure and (pee pain or urgency is yes or not sure or "
+        "weak flow is yes or not sure)"
     )
     rules = parse(
         MINI.replace(
@@ -43,14 +43,15 @@ def test_html_report_holds_what_is_signed_off(html: BeautifulSoup, ruleset: Rule
     text = html.get_text(" ", strip=True)
     assert ruleset.sha256 in text and ruleset.version in text and ruleset.id in text
     assert "Draft" in text and "has not been reviewed by a clinician" in text
-    assert "8,680,203 combinations checked" in text and "No findings" in text
+    assert "111,323,603,475 combinations checked" in text and "No findings" in text
     for q in ruleset.questions:
         assert q.text in text
-    assert "fever very unwell is yes or not sure" in text, "when the follow-up is asked"
+    assert "fever recent is yes or not sure" in text, "when the follow-up is asked"
     for r in ruleset.rules:
         assert r.reason in text and r.id in text
-        assert r.source.quote is not None and r.source.quote in text
-    assert "If severe pain is yes or not sure → Get medical help promptly" in text
+        assert r.source.quote is None or r.source.quote in text
+        assert r.source.url is not None and r.source.url in text
+    assert "If new severe pain is yes or not sure → Speak to a doctor or nurse today" in text
     for o in ruleset.outcomes:
         assert o.title in text and o.body in text
     for c in ruleset.cases:
@@ -75,9 +76,15 @@ def test_markdown_report(ruleset: Ruleset) -> None:
     assert text.startswith("# Review report: ")
     assert f"`{ruleset.sha256}`" in text
     assert (
-        "| `severe_pain_now` | If severe pain is yes or not sure → **Get medical help promptly** |"
-        in text
+        "| `severe_pain_now` | If new severe pain is yes or not sure → **Speak to a doctor or "
+        "nurse today** | You told us you have new, severe pain in your lower tummy, bottom, "
+        "genitals or lower back.<br>Not sure: You were not sure" in text
     )
+    assert "<https://www.nhs.uk/conditions/prostate-enlargement/>" in text
+    assert "Shown on every page, word for word: **Get help now if you cannot pee" in text
+    assert "Out of scope (not an outcome): **This check is not made for you**" in text
+    assert "<br>72, enlarged prostate, weak flow, no red flags |" in text
+    assert "On a kiosk, first: **Tell a member of staff now, before you leave.**" in text
     assert "## Cases" in text and "## Sign-off" in text
 
 
@@ -133,14 +140,11 @@ def test_report_shows_each_translation_and_its_review(
         "nobody yet",
         f"{len({t.text for t in ruleset.texts()})} of {len({t.text for t in ruleset.texts()})}",
     ]
-    side = html.find("td", string=ruleset.question_by_id["fever"].text)
+    side = html.find("td", string=ruleset.question_by_id["fever_recent"].text)
     assert side is not None
     spanish = side.find_next_sibling("td")
     assert spanish is not None and spanish["lang"] == "es"
-    assert (
-        spanish.get_text()
-        == "¿Tiene fiebre o escalofríos en este momento, o siente calor y temblores?"
-    )
+    assert spanish.get_text() == "¿Ha tenido fiebre o escalofríos en las últimas 48 horas?"
     assert "Clinical reviewer of the es translation" in text
 
 
@@ -151,8 +155,8 @@ def test_report_marks_an_untranslated_text(tmp_path: Path) -> None:
         default_rules_path()
         .read_text("utf-8")
         .replace(
-            "text: Do you also feel very unwell right now?",
-            "text: Do you also feel very unwell at the moment?",
+            "text: Was there blood in your pee?",
+            "text: Was there any blood in your pee?",
         )
     )
     rules = tmp_path / "rules.yaml"
@@ -160,8 +164,7 @@ def test_report_marks_an_untranslated_text(tmp_path: Path) -> None:
     ruleset = parse(changed, filename=str(rules), schema=schema())
     md = render(ruleset, verify(ruleset), fmt="md")
     assert (
-        "| fever_very_unwell: question | Do you also feel very unwell at the moment? | **not translated** |"
-        in md
+        "| blood_in_urine: question | Was there any blood in your pee? | **not translated** |" in md
     )
     total = len({t.text for t in ruleset.texts()})
     assert f"| {total - 1} of {total} |" in md

@@ -88,7 +88,16 @@ def test_condition_language(rules_file: Callable[[str], Path]) -> None:
 def test_default_ruleset_loads() -> None:
     ruleset = load_ruleset(default_rules_path())
     assert ruleset.id == "prostate_massage"
-    assert {o.id: o.severity for o in ruleset.outcomes} == {"urgent": 3, "clinician": 2, "info": 1}
+    assert {o.id: o.severity for o in ruleset.outcomes} == {
+        "emergency": 4,
+        "urgent": 3,
+        "clinician": 2,
+        "info": 1,
+    }
+    assert [(q.id, q.in_scope) for q in ruleset.scope] == [("for_you", {"yes"})]
+    assert ruleset.outside is not None and ruleset.outside.next_steps
+    assert ruleset.emergency is not None and "{emergency_number}" in ruleset.emergency
+    assert ruleset.language == "en_GB"
 
 
 @pytest.mark.parametrize(
@@ -331,3 +340,226 @@ def test_bad_tagged_values_are_problems_not_crashes(
 ) -> None:
     problems = problems_for(rules_file, MINI.replace("title: Mini screening", f"title: {value}"))
     assert any(p.startswith("FILE:3: not ") for p in problems), problems
+
+
+# --------------------------------------------------------------------------- rules 2.0
+
+SCOPE = """\
+emergency: "Call {emergency_number} now."
+scope:
+  questions:
+    - id: adult
+      text: Are you 18 or over?
+      options:
+        - {value: "yes", label: "Yes"}
+        - {value: "no", label: "No"}
+      in_scope: ["yes"]
+  outside:
+    title: Not for you
+    body: This check is for adults.
+    next_steps: [Talk to a doctor.]
+"""
+SCOPED = MINI.replace("questions:\n", SCOPE + "questions:\n", 1)
+
+
+def test_scope_block_is_parsed(rules_file: Callable[[str], Path]) -> None:
+    ruleset = load_ruleset(rules_file(SCOPED))
+    assert [q.id for q in ruleset.scope] == ["adult"]
+    assert ruleset.scope[0].in_scope == {"yes"} and ruleset.scope[0].line == 7
+    assert [q.id for q in ruleset.questions] == ["a", "b"], "scope questions stay apart"
+    assert [q.id for q in ruleset.flow] == ["adult", "a", "b"]
+    assert ruleset.question_by_id["adult"] is ruleset.scope[0]
+    assert ruleset.outside is not None
+    assert (ruleset.outside.title, ruleset.outside.body, ruleset.outside.next_steps) == (
+        "Not for you",
+        "This check is for adults.",
+        ("Talk to a doctor.",),
+    )
+    assert ruleset.emergency == "Call {emergency_number} now."
+    texts = [t.text for t in ruleset.texts()]
+    for text in ("Are you 18 or over?", "Not for you", "Talk to a doctor.", ruleset.emergency):
+        assert text in texts
+    plain = load_ruleset(rules_file(MINI, "plain.yaml"))
+    assert plain.scope == () and plain.outside is None and plain.emergency is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "{question: b, in: [yes, unsure]}",
+            "{question: adult, is: yes}",
+            "FILE:28: rule 'r1' when.question: 'adult' is a scope question: it decides who "
+            "the screening is for, so rules and follow-ups cannot look at it",
+        ),
+        (
+            "    when: {question: a, in: [yes, unsure]}",
+            "    when: {question: adult, is: yes}",
+            "FILE:22: question 'b' when.question: 'adult' is a scope question",
+        ),
+        (
+            'in_scope: ["yes"]',
+            'in_scope: ["maybe"]',
+            "FILE:12: scope question 'adult' in_scope[0]: 'maybe' is not one of the answers "
+            "'yes', 'no'",
+        ),
+        ("- id: adult", "- id: a", "FILE:7: scope question 'a' id: duplicate question id 'a'"),
+        ("  outside:\n", "  outsid:\n", "FILE:5: scope: missing required key 'outside'"),
+        ('      in_scope: ["yes"]\n', "", "FILE:7: scope question 'adult': missing required key"),
+    ],
+)
+def test_scope_problems(
+    rules_file: Callable[[str], Path], old: str, new: str, expected: str
+) -> None:
+    assert old in SCOPED
+    problems = problems_for(rules_file, SCOPED.replace(old, new, 1))
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_reason_in_three_wordings(rules_file: Callable[[str], Path]) -> None:
+    text = MINI.replace(
+        "    reason: You told us B.",
+        "    reason:\n"
+        "      told: You told us B.\n"
+        "      unsure: You were not sure about B.\n"
+        "      unanswered: You did not tell us about B.",
+    )
+    rule = load_ruleset(rules_file(text)).rules[0]
+    assert (rule.reason, rule.reason_unsure, rule.reason_unanswered) == (
+        "You told us B.",
+        "You were not sure about B.",
+        "You did not tell us about B.",
+    )
+    assert [rule.wording(b) for b in ("told", "unsure", "unanswered")] == [
+        "You told us B.",
+        "You were not sure about B.",
+        "You did not tell us about B.",
+    ]
+    single = load_ruleset(rules_file(MINI, "single.yaml")).rules[0]
+    assert single.reason_unsure is None and single.reason_unanswered is None
+    assert {single.wording(b) for b in ("told", "unsure", "unanswered")} == {"You told us B."}
+
+
+@pytest.mark.parametrize(
+    ("reason", "expected"),
+    [
+        (
+            "{told: You told us B., unsure: Not sure about B.}",
+            "FILE:17: rule 'r1' reason: missing required key 'unanswered'",
+        ),
+        (
+            "{told: T., unsure: U., unanswered: N., maybe: M.}",
+            "FILE:17: rule 'r1' reason.maybe: unknown key 'maybe'; allowed here: told, "
+            "unanswered, unsure",
+        ),
+        (
+            "[You told us B.]",
+            "FILE:17: rule 'r1' reason: must be text, or a mapping with told, unsure and "
+            "unanswered texts",
+        ),
+    ],
+)
+def test_reason_problems(rules_file: Callable[[str], Path], reason: str, expected: str) -> None:
+    text = MINI.replace("    reason: You told us B.", f"    reason: {reason}")
+    problems = problems_for(rules_file, text)
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            "{title: Blood in urine (NHS), url: 'https://www.nhs.uk/conditions/blood-in-urine/'}",
+            None,
+        ),
+        ("{section: Test, title: NHS, url: 'https://www.nhs.uk/'}", None),
+        (
+            "{note: Only a note}",
+            "FILE:18: rule 'r1' source: needs the reference article's section, or a clinical "
+            "source's title and url",
+        ),
+        (
+            "{section: Test, title: An NHS page}",
+            "FILE:18: rule 'r1' source: a clinical source needs both a title and a url",
+        ),
+        (
+            "{url: 'https://www.nhs.uk/'}",
+            "FILE:18: rule 'r1' source: a clinical source needs both a title and a url",
+        ),
+        (
+            "{title: NHS, url: 'http://www.nhs.uk/'}",
+            "FILE:18: rule 'r1' source.url: 'http://www.nhs.uk/' does not have the expected form",
+        ),
+    ],
+)
+def test_sources(rules_file: Callable[[str], Path], source: str, expected: str | None) -> None:
+    text = MINI.replace("    source: {section: Test}", f"    source: {source}")
+    if expected is None:
+        rule = load_ruleset(rules_file(text)).rules[0]
+        assert rule.source.url is not None and rule.source.url.startswith("https://")
+        assert rule.source.title
+        return
+    problems = problems_for(rules_file, text)
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "Call {emergency_number} now.",
+            "Call {foo} now.",
+            "emergency message: unknown placeholder '{foo}'; the only one is {emergency_number}",
+        ),
+        (
+            "{id: high, severity: 2, title: High, body: Go now.}",
+            "{id: high, severity: 2, title: High, body: 'Go now, call {emergency}.'}",
+            "FILE:24: high: outcome text: unknown placeholder '{emergency}'",
+        ),
+    ],
+)
+def test_unknown_placeholders_are_refused(
+    rules_file: Callable[[str], Path], old: str, new: str, expected: str
+) -> None:
+    assert old in SCOPED
+    problems = problems_for(rules_file, SCOPED.replace(old, new, 1))
+    assert any(expected in p for p in problems), problems
+
+
+def test_filled_replaces_the_placeholder_everywhere(rules_file: Callable[[str], Path]) -> None:
+    text = SCOPED.replace(
+        "{id: high, severity: 2, title: High, body: Go now.}",
+        "{id: high, severity: 2, title: 'Call {emergency_number}', body: 'Call {emergency_number}.'}",
+    ).replace("[Talk to a doctor.]", "['Or call {emergency_number}.']")
+    ruleset = load_ruleset(rules_file(text))
+    filled = ruleset.filled({"emergency_number": "112"})
+    assert filled.emergency == "Call 112 now."
+    assert filled.outcome_by_id["high"].title == "Call 112"
+    assert filled.outcome_by_id["high"].body == "Call 112."
+    assert filled.outside is not None and filled.outside.next_steps == ("Or call 112.",)
+    assert not [t for t in filled.texts() if "{" in t.text]
+    # Only the texts change: ids, hash and language stay, and the original is untouched.
+    assert (filled.sha256, filled.language, [r.id for r in filled.rules]) == (
+        ruleset.sha256,
+        ruleset.language,
+        [r.id for r in ruleset.rules],
+    )
+    assert ruleset.emergency == "Call {emergency_number} now."
+    unfilled = ruleset.filled({})
+    assert unfilled.emergency == "Call {emergency_number} now.", "no value: left as it is"
+
+
+def test_condition_support() -> None:
+    """The questions whose answers make a condition hold; none under not, none when false."""
+    a_yes, b_yes = AnswerIn("a", frozenset({"yes"})), AnswerIn("b", frozenset({"yes"}))
+    assert a_yes.support({"a": "yes"}) == {"a"}
+    assert a_yes.support({"a": "no"}) == frozenset()
+    both = AllOf((a_yes, b_yes))
+    assert both.support({"a": "yes", "b": "yes"}) == {"a", "b"}
+    assert both.support({"a": "yes", "b": "no"}) == frozenset(), "it does not hold"
+    either = AnyOf((a_yes, b_yes))
+    assert either.support({"a": "yes", "b": "no"}) == {"a"}, "only the part that holds"
+    assert either.support({"a": "yes", "b": "yes"}) == {"a", "b"}
+    assert Not(a_yes).support({"a": "no"}) == frozenset()
+    guarded = AllOf((a_yes, Not(b_yes)))
+    assert guarded.support({"a": "yes", "b": "no"}) == {"a"}

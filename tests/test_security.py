@@ -138,6 +138,10 @@ def test_pages_with_answers_send_them(client: FlaskClient) -> None:
     check_headers(page.response, "/answer")
     page.submit("/result")
     check_headers(page.response, "/result")
+    outside = Browser(client).get("/").submit("/start").answer_values({"for_you": "no"})
+    assert outside.soup is not None and outside.soup.select(".outside")
+    assert outside.response is not None
+    check_headers(outside.response, "/answer")
 
 
 def test_every_page_gets_its_own_nonce(client: FlaskClient) -> None:

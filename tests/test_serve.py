@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from screener.resources import default_rules_path, load_ruleset
 from tests.servers import free_port, running
 
 pytestmark = pytest.mark.slow
@@ -46,7 +47,7 @@ def test_screener_serve_with_gunicorn_and_two_workers() -> None:
         status, html = fetch(base + "/")
         assert status == 200 and "Start" in html
         status, html = fetch(base + "/start", {})
-        assert question_of(html) == "fever"
+        assert question_of(html) == "for_you"
 
 
 def test_one_screening_across_two_server_processes() -> None:
@@ -66,11 +67,17 @@ def test_one_screening_across_two_server_processes() -> None:
                 break
             _, html = fetch(
                 bases[step % 2] + "/answer",
-                {"token": token_of(html), "question": question, "answer": "no"},
+                {
+                    "token": token_of(html),
+                    "question": question,
+                    "answer": "yes" if question == "for_you" else "no",
+                },
             )
+        asked = [q for q in load_ruleset(default_rules_path()).flow if q.when is None]
+        assert step == len(asked), "the scope question and every other question"
         assert "Check your answers" in html
         _, html = fetch(two + "/result", {"token": token_of(html)})
-        assert "General safety information" in html
+        assert 'class="outcome outcome--info"' in html
 
 
 def test_flask_run_works() -> None:
@@ -83,22 +90,27 @@ def test_flask_run_works() -> None:
         {"SCREENER_SECRET_KEY": "flask run key"},
     ) as base:
         status, html = fetch(base + "/")
-        assert status == 200 and "Is prostate massage safe for me to try?" in html
+        assert status == 200 and "Before you try prostate massage: check for warning signs" in html
 
 
 def screen(base: str, prefix: str, answers: dict[str, str], seen: list[str]) -> str:
-    """One whole screening through the pages; every token met is added to ``seen``."""
+    """One whole screening through the pages; every token met is added to ``seen``.
+    The outcome's id, or "outside" for the page that says the check is not made for them."""
     _, html = fetch(f"{base}{prefix}/start", {})
     for _ in range(40):
         question = question_of(html.replace(f'action="{prefix}/answer"', 'action="/answer"'))
         if question is None:
             break
         seen.append(token_of(html))
+        default = "yes" if question == "for_you" else "no"
         _, html = fetch(
             f"{base}{prefix}/answer",
-            {"token": seen[-1], "question": question, "answer": answers.get(question, "no")},
+            {"token": seen[-1], "question": question, "answer": answers.get(question, default)},
         )
     seen.append(token_of(html))
+    if 'class="outside"' in html:  # the check is not made for them: it ends here
+        assert "outcome" not in html and f'action="{prefix}/result"' not in html
+        return "outside"
     _, html = fetch(f"{base}{prefix}/result", {"token": seen[-1]})
     found = re.search(r'class="outcome outcome--(\w+)"', html)
     assert found, "no result page"
@@ -107,8 +119,6 @@ def screen(base: str, prefix: str, answers: dict[str, str], seen: list[str]) -> 
 
 def test_logs_hold_no_answer_or_token_and_metrics_add_up(tmp_path: Path) -> None:
     """Complete screenings on the production server, then read every line it logged."""
-    from screener.resources import default_rules_path, load_ruleset
-
     ruleset = load_ruleset(default_rules_path())
     port, metrics_port = free_port(), free_port()
     log = tmp_path / "server.log"
@@ -118,12 +128,15 @@ def test_logs_hold_no_answer_or_token_and_metrics_add_up(tmp_path: Path) -> None
     }
     plan = [
         ("", {}, "info"),
-        ("/es", {"fever": "yes", "fever_very_unwell": "unsure"}, "urgent"),
-        ("/embed", {"prostate_cancer": "unsure"}, "clinician"),
+        ("/es", {"rectal_bleeding": "yes", "bleeding_heavy": "unsure"}, "emergency"),
+        ("/embed", {"cancer_history": "unsure"}, "clinician"),
         ("", {"bleeding_risk": "yes"}, "clinician"),
         ("/en-GB", {}, "info"),
+        ("", {"black_stool": "yes"}, "urgent"),
+        ("", {"for_you": "unsure"}, "outside"),
+        ("/embed", {"for_you": "no"}, "outside"),
     ]
-    all_no = {q.id: "no" for q in ruleset.questions if q.when is None}
+    all_no = {q.id: "no" for q in ruleset.questions if q.when is None} | {"for_you": "yes"}
     seen: list[str] = []
     command = [str(BIN / "screener"), "serve", "--workers", "2", "--port", str(port)]
     with running(command, port, env, log=log) as base:
@@ -148,12 +161,14 @@ def test_logs_hold_no_answer_or_token_and_metrics_add_up(tmp_path: Path) -> None
     assert logged.count('"POST /answer" 200') + logged.count('"POST /es/answer" 200') >= 40
     assert '"POST /result" 400' in logged
     assert logged.count("screening completed: outcome urgent") == 1
+    assert logged.count("screening completed: outcome emergency") == 1
+    assert logged.count("screening ended: outside scope") == 2
     # ... and nothing of anyone: no token (nor a piece of one), no question, no answer.
     assert len(seen) > 60
     for token in seen:
         for piece in (token[:20], token[40:60], token[-20:]):
             assert piece not in logged and piece not in scraped
-    for question in ruleset.questions:
+    for question in ruleset.flow:
         assert question.id not in logged and question.id not in scraped
     assert not re.search(r"\b(yes|unsure|Yes|Not sure|Sí|No lo sé)\b", logged)
 
@@ -168,8 +183,17 @@ def test_logs_hold_no_answer_or_token_and_metrics_add_up(tmp_path: Path) -> None
         return float(line.group(1))
 
     assert count("info", "web") == 2 and count("urgent", "web") == 1
+    assert count("emergency", "web") == 1
     assert count("clinician", "web") == 1 and count("clinician", "embed") == 1
     assert count("clinician", "api") == 1 and count("urgent", "api") == 0
+
+    def outside(channel: str) -> float:
+        name = f'screener_screenings_outside_scope_total{{channel="{channel}",ruleset_version="{version}"}} '
+        line = re.search("^" + re.escape(name) + r"([\d.]+)$", scraped, re.M)
+        assert line, channel
+        return float(line.group(1))
+
+    assert outside("web") == 1 and outside("embed") == 1 and outside("kiosk") == 0
     assert (
         'screener_request_duration_seconds_count{method="POST",status="200",view="answer"}'
         in scraped

@@ -11,7 +11,7 @@ import pytest
 
 from screener.state import MAX_CLOCK_SKEW, TokenBox, TokenError, padded_length
 
-ANSWERS = {"fever": "no", "severe_pain": "unsure"}
+ANSWERS = {"fever_recent": "no", "severe_pain": "unsure"}
 
 
 def box(
@@ -36,17 +36,23 @@ def test_token_reveals_nothing() -> None:
     token = box().seal(ANSWERS)
     raw_bytes = raw(token)
     assert "=" not in token and "+" not in token and "/" not in token
-    for text in ("fever", "unsure", "severe_pain"):
+    for text in ("fever_recent", "unsure", "severe_pain"):
         assert text.encode() not in raw_bytes and text not in token
     assert b"a" * 16 not in raw_bytes  # the rules' sha256 is authenticated, not carried
 
 
 def test_tokens_padded_to_the_longest_answers_are_all_one_length() -> None:
-    longest = {"fever": "unsure", "severe_pain": "unsure"}
+    longest = {"fever_recent": "unsure", "severe_pain": "unsure"}
     padded = TokenBox(
         "k", ruleset_sha256="a" * 64, ttl_seconds=60, padded_to=padded_length(longest)
     )
-    answer_sets: list[dict[str, str]] = [{}, {"fever": "no"}, {"fever": "yes"}, ANSWERS, longest]
+    answer_sets: list[dict[str, str]] = [
+        {},
+        {"for_you": "no"},
+        {"fever_recent": "yes"},
+        ANSWERS,
+        longest,
+    ]
     assert len({len(padded.seal(a)) for a in answer_sets}) == 1
     assert len(raw(padded.seal({}))) == 9 + 12 + padded_length(longest) + 16  # no more than that
     assert [padded.open(padded.seal(a)) for a in answer_sets] == answer_sets

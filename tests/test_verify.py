@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from screener import engine, oracle, verify
 from screener.cli import main
-from screener.resources import default_rules_path, schema
+from screener.resources import default_rules_path, load_ruleset, schema
 from screener.ruleset import Ruleset, load_yaml, parse
 
 DEFAULT_TEXT = default_rules_path().read_text(encoding="utf-8")
@@ -28,7 +28,10 @@ def mini(text: str) -> Ruleset:
 def test_default_ruleset_is_proven(ruleset: Ruleset) -> None:
     result = verify.verify(ruleset)
     assert result.findings == ()
-    assert result.combinations == 7 * 7 * 3**11, "fever and rectal bleeding each have a follow-up"
+    # A fever opens two follow-ups (19 ways); severe or genital pain share one (25 ways);
+    # bleeding from the bottom and blood in pee or semen open one each (7 ways); 14
+    # questions open none.
+    assert result.combinations == 19 * 25 * 7 * 7 * 3**14
     assert sum(result.by_outcome.values()) == result.combinations
     assert result.by_outcome["info"] == 1, "only all-no gives general information"
 
@@ -249,13 +252,16 @@ def mutate(data: dict[str, Any], fault: str) -> None:
             },
         )
     elif fault == "follow-up never asked":
-        item(questions, "fever_very_unwell")["when"] = {
-            "all": [{"question": "fever", "is": "yes"}, {"question": "fever", "is": "no"}]
+        item(questions, "fever_risk")["when"] = {
+            "all": [
+                {"question": "fever_recent", "is": "yes"},
+                {"question": "fever_recent", "is": "no"},
+            ]
         }
     elif fault == "duplicated id":
         item(rules, "bleeding_risk")["id"] = "weakened_immunity"
     elif fault == "unsure lower than yes":
-        item(rules, "severe_pain_now")["when"] = {"question": "severe_pain", "is": "yes"}
+        item(rules, "severe_pain_now")["when"] = {"question": "new_severe_pain", "is": "yes"}
     else:
         raise AssertionError(fault)
 
@@ -263,12 +269,12 @@ def mutate(data: dict[str, Any], fault: str) -> None:
 FAULTS = {
     # fault: (text of the finding, (section, id, which one) of the item it must name)
     "rule deleted": (
-        "[cases] case 'severe_pain': case 'severe_pain' expects 'urgent'",
-        ("cases", "severe_pain", 0),
+        "[cases] case 'severe_pain_without_fever': case 'severe_pain_without_fever' expects 'urgent'",
+        ("cases", "severe_pain_without_fever", 0),
     ),
     "outcome flipped lower": (
-        "[cases] case 'cannot_pass_urine': case 'cannot_pass_urine' expects 'urgent' but gets 'clinician'",
-        ("cases", "cannot_pass_urine", 0),
+        "[cases] case 'cannot_pee': case 'cannot_pee' expects 'emergency' but gets 'clinician'",
+        ("cases", "cannot_pee", 0),
     ),
     "case expectation changed": (
         "[cases] case 'all_no': case 'all_no' expects 'clinician' but gets 'info'",
@@ -287,16 +293,16 @@ FAULTS = {
         ("rules", "bleeding_from_bottom", 0),
     ),
     "follow-up never asked": (
-        "[no-dead-parts] question 'fever_very_unwell': its 'when' never holds",
-        ("questions", "fever_very_unwell", 0),
+        "[no-dead-parts] question 'fever_risk': its 'when' never holds",
+        ("questions", "fever_risk", 0),
     ),
     "duplicated id": (
         "rule 'weakened_immunity' id: duplicate rule id 'weakened_immunity'",
         ("rules", "weakened_immunity", 1),
     ),
     "unsure lower than yes": (
-        "[monotone] question 'severe_pain': changing the answer from 'yes' to 'unsure' lowers the outcome from 'urgent'",
-        ("questions", "severe_pain", 0),
+        "[monotone] question 'new_severe_pain': changing the answer from 'yes' to 'unsure' lowers the outcome from 'urgent'",
+        ("questions", "new_severe_pain", 0),
     ),
 }
 
@@ -354,10 +360,10 @@ def test_monotone_finding_gives_a_counterexample(tmp_path: Path) -> None:
     output = CliRunner().invoke(main, ["check", str(path)]).output
     example = next(line for line in output.splitlines() if line.strip().startswith("for example:"))
     answers = dict(pair.split("=") for pair in example.split(":", 1)[1].strip().split(", "))
-    assert answers["severe_pain"] == "yes"
+    assert answers["new_severe_pain"] == "yes"
     rules = parse(path.read_text(), filename=str(path), schema=schema())
     before = engine.evaluate(rules, answers).outcome.severity
-    after = engine.evaluate(rules, {**answers, "severe_pain": "unsure"}).outcome.severity
+    after = engine.evaluate(rules, {**answers, "new_severe_pain": "unsure"}).outcome.severity
     assert after < before, "the example really shows the fault"
 
 
@@ -365,11 +371,11 @@ def test_check_prints_the_summary() -> None:
     result = CliRunner().invoke(main, ["check", str(default_rules_path())])
     assert result.exit_code == 0
     assert (
-        "8,680,203 combinations checked (info 1, clinician 60,506, urgent 8,619,696) in "
-        in result.output
+        "111,323,603,475 combinations checked (info 1, clinician 4,783,022, urgent 698,313,420, "
+        "emergency 110,620,507,032) in " in result.output
     )
     assert (
-        "OK: complete, monotone towards care, no dead parts, 26 cases pass, no diagnosis"
+        "OK: complete, monotone towards care, no dead parts, 52 cases pass, no diagnosis"
         in result.output
     )
 
@@ -495,12 +501,22 @@ def test_rule_that_never_changes_the_outcome_is_found() -> None:
 
 def test_check_exhaustive_uses_the_enumerator(monkeypatch: pytest.MonkeyPatch) -> None:
     """``--exhaustive`` gives the same verdict and counts by enumerating, as an audit."""
-    proved = CliRunner().invoke(main, ["check", str(default_rules_path())])
-    enumerated = CliRunner().invoke(main, ["check", "--exhaustive", str(default_rules_path())])
-    assert proved.exit_code == enumerated.exit_code == 0
-    counts = "8,680,203 combinations checked (info 1, clinician 60,506, urgent 8,619,696)"
-    assert counts in proved.output and counts in enumerated.output
-    monkeypatch.setattr(oracle, "MAX_CELLS", 1000)
+    # The 1.1.0 rules are the largest default rules the enumerator can still check.
+    previous = default_rules_path().parent / "released" / "prostate-massage-1.1.0.yaml"
+    proved = verify.verify(load_ruleset(previous))
+    enumerated = verify.verify(load_ruleset(previous), exhaustive=True)
+    assert proved.ok and enumerated.ok
+    assert (
+        (proved.combinations, proved.by_outcome)
+        == (
+            enumerated.combinations,
+            enumerated.by_outcome,
+        )
+        == (8_680_203, {"info": 1, "clinician": 60_506, "urgent": 8_619_696})
+    )
+    # The 2.0 rules have 11,483,908,569 answer sets: the audit refuses rather than samples.
     refused = CliRunner().invoke(main, ["check", "--exhaustive", str(default_rules_path())])
     assert refused.exit_code == 1 and "too many to check one by one" in refused.output
-    assert CliRunner().invoke(main, ["check", str(default_rules_path())]).exit_code == 0
+    monkeypatch.setattr(oracle, "MAX_CELLS", 1000)
+    small = CliRunner().invoke(main, ["check", "--exhaustive", str(previous)])
+    assert small.exit_code == 1 and "too many to check one by one" in small.output

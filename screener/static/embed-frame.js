@@ -1,8 +1,9 @@
 /* Inside Screener's embed frame: tell the host page (and only the origin it
  * was embedded from, which is on the allow-list) how tall the page is, in
- * steps of 80 px so the height says little about what is on the page, and,
- * on a result, the outcome tier. Never the answers. Screener takes no
- * messages from the host.
+ * steps of 80 px so the height says little about what is on the page; on a
+ * result, the outcome tier; and on the page saying the check is not made for
+ * the person, only that it ended there (no outcome). Never the answers.
+ * Screener takes no messages from the host.
  */
 (function () {
   "use strict";
@@ -36,6 +37,10 @@
         severity: Number(result.getAttribute("data-screener-severity")),
         version: result.getAttribute("data-screener-version")
       });
+    }
+    var outside = document.querySelector("[data-screener-outside]");
+    if (outside) {
+      post({ type: "screener:outside", version: outside.getAttribute("data-screener-version") });
     }
   }
 

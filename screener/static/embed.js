@@ -5,8 +5,9 @@
  *
  * puts Screener in an iframe, keeps the iframe as tall as its content, and
  * dispatches "screener:complete" on the element with {outcome, severity,
- * version} when a result is shown. Never the answers: they stay inside
- * Screener's frame. Messages are accepted only from Screener's own origin
+ * version} when a result is shown, or "screener:outside" with {version} (and
+ * no outcome) when the check ends because it is not made for the person.
+ * Never the answers: they stay inside Screener's frame. Messages are accepted only from Screener's own origin
  * and from the frame this loader made.
  */
 (function () {
@@ -42,6 +43,11 @@
         host.dispatchEvent(new CustomEvent("screener:complete", {
           bubbles: true,
           detail: { outcome: data.outcome, severity: data.severity, version: data.version }
+        }));
+      } else if (data.type === "screener:outside" && typeof data.version === "string") {
+        host.dispatchEvent(new CustomEvent("screener:outside", {
+          bubbles: true,
+          detail: { version: data.version }
         }));
       }
     });

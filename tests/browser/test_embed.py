@@ -12,7 +12,8 @@ import pytest
 from playwright.sync_api import Browser, Frame, Page, Playwright
 
 from tests.browser.conftest import CHROMIUM, FLAGS, LiveServer, screenshot
-from tests.browser.test_pages import OUTCOMES, axe_clean
+from tests.browser.test_pages import OUTCOMES, OUTSIDE_TITLE, SHOWN, axe_clean
+from tests.conftest import IN_SCOPE
 
 HOST_PAGE = (Path(__file__).resolve().parents[2] / "examples" / "host.html").read_text()
 
@@ -101,9 +102,18 @@ def test_whole_flow_inside_another_site(
         frame.wait_for_selector("form[action='/embed/answer']")
         if outcome == "info":
             axe_clean(frame, "embedded question")  # type: ignore[arg-type]
+        # What a person must read stays in the frame: the emergency line, "not a
+        # diagnosis" and the review status.
+        assert SHOWN.emergency and frame.get_by_text(SHOWN.emergency, exact=True).is_visible()
+        footer = frame.locator("footer")
+        assert footer.is_visible() and "not a diagnosis" in footer.inner_text()
+        assert "not yet been signed off" in footer.inner_text()
         while (q := frame.locator("form[action='/embed/answer'] input[name=question]")).count():
-            qid = q.get_attribute("value")
-            frame.get_by_label(answers.get(str(qid), "No"), exact=True).check()
+            qid = str(q.get_attribute("value"))
+            if qid in IN_SCOPE and qid not in answers:
+                frame.locator(f"input[name=answer][value={IN_SCOPE[qid]}]").check()
+            else:
+                frame.get_by_label(answers.get(qid, "No"), exact=True).check()
             frame.get_by_role("button", name="Continue").click()
             frame.wait_for_function(
                 "q => !document.querySelector(\"form[action='/embed/answer'] input[name=question]\")"
@@ -123,8 +133,9 @@ def test_whole_flow_inside_another_site(
         assert frame.locator("h1").inner_text() == title
         page.wait_for_function("window.screenerEvents.length > 0")
         events = page.evaluate("window.screenerEvents")
-        severity = {"info": 1, "clinician": 2, "urgent": 3}[outcome]
-        assert events == [{"outcome": outcome, "severity": severity, "version": "1.1.0"}]
+        severity = SHOWN.outcome_by_id[outcome].severity
+        assert events == [{"outcome": outcome, "severity": severity, "version": "2.0.0"}]
+        assert frame.get_by_text(SHOWN.emergency, exact=True).is_visible()
         page.wait_for_function(
             "h => Math.abs(document.querySelector('iframe[data-screener-frame]')"
             ".getBoundingClientRect().height - h) > 1",
@@ -133,6 +144,46 @@ def test_whole_flow_inside_another_site(
         axe_clean(frame, f"embedded {outcome} result")  # type: ignore[arg-type]
         screenshot(page, f"embedded-{outcome}")
         assert page.evaluate("document.cookie") == ""
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_outside_the_scope_the_host_hears_only_that_it_ended(
+    blocking: Browser, sites: tuple[HostSite, HostSite, LiveServer]
+) -> None:
+    """A "screener:outside" event with the rules version: no outcome, no complete event."""
+    allowed, _, screener = sites
+    context = blocking.new_context(viewport={"width": 900, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(allowed.origin + "/")
+        page.evaluate(
+            "window.outsideEvents = [];"
+            " document.addEventListener('screener:outside', e => window.outsideEvents.push("
+            "{detail: e.detail, target: e.target.hasAttribute('data-screener')}))"
+        )
+        frame = screener_frame(page, screener.url)
+        frame.get_by_role("button", name="Start").click()
+        frame.wait_for_selector("form[action='/embed/answer']")
+        frame.locator("input[name=answer][value=no]").check()
+        frame.get_by_role("button", name="Continue").click()
+        frame.wait_for_selector(".outside")
+        assert frame.locator("h1").inner_text() == OUTSIDE_TITLE
+        page.wait_for_function("window.outsideEvents.length > 0")
+        assert page.evaluate("window.outsideEvents") == [
+            {"detail": {"version": "2.0.0"}, "target": True}
+        ]
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.screenerEvents") == [], "no outcome, no complete event"
+        assert SHOWN.emergency and frame.get_by_text(SHOWN.emergency, exact=True).is_visible()
+        assert "not a diagnosis" in frame.locator("footer").inner_text()
+        axe_clean(frame, "embedded outside page")  # type: ignore[arg-type]
+        screenshot(page, "embedded-outside")
+        frame.get_by_role("button", name="Change your answer").click()
+        frame.wait_for_selector("input[name=answer][value=no]:checked")
         assert errors == []
     finally:
         context.close()
@@ -152,7 +203,7 @@ def test_a_site_not_on_the_allow_list_cannot_frame_screener(
         frame = next((f for f in page.frames if f is not page.main_frame), None)
         assert frame is not None
         assert not frame.url.startswith(screener.url), "the browser refused to show Screener"
-        assert "Is prostate massage safe" not in frame.content()
+        assert SHOWN.title not in frame.content()
         page.wait_for_timeout(300)
         assert page.evaluate("window.screenerEvents") == []
     finally:

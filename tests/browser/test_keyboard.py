@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Page
 
 from tests.browser.conftest import LiveServer, Watched
-from tests.browser.test_pages import h1, question_id
+from tests.browser.test_pages import OUTCOMES, SHOWN, h1, question_id
 
 # The focused element's outline or box-shadow, compared with the same element unfocused:
 # an indicator is an outline at least 2px wide in a colour with 3:1 contrast against
@@ -84,7 +84,7 @@ def test_whole_flow_by_keyboard(watched: Watched, live: LiveServer) -> None:
     submit(page)
 
     # A failed submit puts focus on the error summary.
-    assert question_id(page) == "fever"
+    assert question_id(page) == "for_you"
     tab_to(page, is_button("Continue"))
     submit(page)
     assert page.evaluate("document.activeElement.classList.contains('error-summary')")
@@ -98,20 +98,22 @@ def test_whole_flow_by_keyboard(watched: Watched, live: LiveServer) -> None:
         page.keyboard.press("Space")
         assert page.evaluate("document.activeElement.checked")
         assert page.evaluate("document.activeElement.value") == "yes"
-        page.keyboard.press("ArrowDown")  # Yes -> No
-        focused(page)
-        assert page.evaluate("document.activeElement.value") == "no"
-        assert page.evaluate("document.activeElement.checked")
+        if question_id(page) != "for_you":  # the scope question: yes, the check is for me
+            page.keyboard.press("ArrowDown")  # Yes -> No
+            focused(page)
+            assert page.evaluate("document.activeElement.value") == "no"
+            assert page.evaluate("document.activeElement.checked")
         submit(page)
         answered += 1
-    assert answered == 13
+    asked = [q.id for q in SHOWN.flow if q.when is None]
+    assert answered == len(asked), "the scope question and every other question"
     assert h1(page) == "Check your answers"
 
     # Change an answer with Shift+Tab from the result button, back to the last Change.
     tab_to(page, is_button("See my result"))
     tab_to(page, is_button("Change"), back=True)
     submit(page)
-    assert question_id(page) == "weak_immunity"
+    assert question_id(page) == asked[-1]
     tab_to(page, lambda i: i["tag"] == "input")  # the checked radio, "No"
     page.keyboard.press("ArrowUp")  # "Yes"
     assert page.evaluate("document.activeElement.value") == "yes"
@@ -119,7 +121,29 @@ def test_whole_flow_by_keyboard(watched: Watched, live: LiveServer) -> None:
     assert h1(page) == "Check your answers"
     tab_to(page, is_button("See my result"))
     submit(page)
-    assert h1(page) == "See a clinician before you try it"
+    assert h1(page) == OUTCOMES["clinician"][1]
+    tab_to(page, is_button("Start again"))
+    submit(page)
+    assert page.url == live.url + "/"
+
+
+def test_the_outside_page_by_keyboard(watched: Watched, live: LiveServer) -> None:
+    page = watched.page
+    page.goto(live.url + "/")
+    tab_to(page, is_button("Start"))
+    submit(page)
+    tab_to(page, lambda i: i["tag"] == "input")
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowDown")  # "No, or not all of them"
+    assert page.evaluate("document.activeElement.value") == "no"
+    submit(page)
+    assert question_id(page) is None and page.locator(".outside").count() == 1
+    tab_to(page, is_button("Change your answer"))
+    submit(page)
+    assert question_id(page) == "for_you"
+    assert page.evaluate("document.querySelector('input[value=no]').checked")
+    tab_to(page, is_button("Continue"))
+    submit(page)
     tab_to(page, is_button("Start again"))
     submit(page)
     assert page.url == live.url + "/"

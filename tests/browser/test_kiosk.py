@@ -8,11 +8,20 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.browser.conftest import LiveServer, Watched, screenshot
-from tests.browser.test_pages import axe_clean, h1, question_id
+from tests.browser.test_pages import (
+    OUTCOMES,
+    OUTSIDE_TITLE,
+    SHOWN,
+    axe_clean,
+    h1,
+    question_id,
+    says_the_emergency_line_once,
+)
+from tests.conftest import IN_SCOPE
 
 # Shortened by configuration, so the suite does not wait minutes.
 KIOSK = {"KIOSK": True, "KIOSK_IDLE": 2, "KIOSK_RESULT_IDLE": 3, "KIOSK_COUNTDOWN": 3}
-START = "Is prostate massage safe for me to try?"
+START = SHOWN.title
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +44,14 @@ def tap(page: Page, name: str, role: str = "button") -> None:
     page.wait_for_function("!document.documentElement.classList.contains('kiosk-leaving')")
 
 
-def choose(page: Page, label: str) -> None:
-    """Pick an answer and continue; kiosk pages swap in place, so wait for the next one."""
+def choose(page: Page, label: str, *, value: str | None = None) -> None:
+    """Pick an answer (by its label, or by its value) and continue; kiosk pages swap in
+    place, so wait for the next one."""
     before = question_id(page)
-    page.get_by_label(label, exact=True).check()
+    if value is not None:
+        page.locator(f"input[name=answer][value={value}]").check()
+    else:
+        page.get_by_label(label, exact=True).check()
     page.get_by_role("button", name="Continue").click()
     page.wait_for_function(
         "q => (document.querySelector(\"form[action='/answer'] input[name=question]\") || {}).value !== q",
@@ -46,9 +59,18 @@ def choose(page: Page, label: str) -> None:
     )
 
 
+def in_scope(page: Page) -> None:
+    """Answer the scope question: yes, the check is for me."""
+    assert question_id(page) in IN_SCOPE
+    choose(page, "", value=IN_SCOPE[str(question_id(page))])
+
+
 def to_check(page: Page, answers: dict[str, str]) -> None:
     while (qid := question_id(page)) is not None:
-        choose(page, answers.get(qid, "No"))
+        if qid in IN_SCOPE and qid not in answers:
+            in_scope(page)
+        else:
+            choose(page, answers.get(qid, "No"))
 
 
 def begin(page: Page, base: str) -> None:
@@ -62,7 +84,13 @@ def no_answers_left(page: Page) -> None:
     html = page.content()
     assert 'name="token"' not in html
     assert "summary__answer" not in html
-    for text in ("Check your answers", "You told us", "Please show this screen"):
+    for text in (
+        "Check your answers",
+        "You told us",
+        "Please show this screen",
+        "member of staff",
+        OUTSIDE_TITLE,
+    ):
         assert text not in html
 
 
@@ -70,13 +98,15 @@ def test_answered_pages_never_enter_history(kiosk: Watched, kiosk_server: LiveSe
     page = kiosk.page
     begin(page, kiosk_server.url)
     length = page.evaluate("history.length")
-    to_check(page, {"severe_pain": "Yes"})
+    to_check(page, OUTCOMES["urgent"][0])
     page.get_by_role("button", name="See my result").click()
     page.wait_for_selector(".outcome")
-    assert h1(page) == "Get medical help promptly"
+    assert h1(page) == OUTCOMES["urgent"][1]
     assert page.evaluate("history.length") == length
     assert page.url == kiosk_server.url + "/"
     assert page.get_by_text("Please show this screen to a member of staff").is_visible()
+    line = SHOWN.outcome_by_id["urgent"].kiosk
+    assert line and page.get_by_text(line, exact=True).is_visible()
     screenshot(page, "kiosk-result")
 
 
@@ -101,7 +131,7 @@ def test_no_warning_before_the_idle_time_and_activity_resets_it(
     assert box is not None and box["width"] >= 44 and box["height"] >= 44
     page.keyboard.press("Escape")
     assert page.locator("dialog#kiosk-timeout[open]").count() == 0, "Escape means more time"
-    assert question_id(page) == "fever"
+    assert question_id(page) == "for_you"
 
 
 def test_result_page_waits_longer(kiosk: Watched, kiosk_server: LiveServer) -> None:
@@ -112,8 +142,8 @@ def test_result_page_waits_longer(kiosk: Watched, kiosk_server: LiveServer) -> N
     page.wait_for_selector(".outcome")
     assert page.evaluate("document.body.dataset.kioskIdle") == "3"
     assert page.evaluate("document.activeElement.textContent") == (
-        "Please show this screen to a member of staff"
-    ), "focus starts on what to do with the result"
+        SHOWN.outcome_by_id["clinician"].kiosk
+    ), "focus starts on what to do with the result: the outcome's kiosk line"
     assert touch_targets(page) == [], "result with the staff panel"
     axe_clean(page, "kiosk result with the staff panel")
     page.wait_for_selector("dialog#kiosk-timeout[open]", timeout=6000)
@@ -122,6 +152,7 @@ def test_result_page_waits_longer(kiosk: Watched, kiosk_server: LiveServer) -> N
 def test_expired_answers_clear_the_screen(kiosk: Watched, kiosk_server: LiveServer) -> None:
     page = kiosk.page
     begin(page, kiosk_server.url)
+    in_scope(page)
     page.locator("main input[name=token]").evaluate("el => el.value = 'tampered'")
     page.get_by_label("No", exact=True).check()
     kiosk.expect_status(400, fetched=True)
@@ -145,7 +176,7 @@ def test_idle_warning_takes_focus_and_extends_again_and_again(
             screenshot(page, "kiosk-dialog")
         page.get_by_role("button", name="I need more time").click()
         assert page.locator("dialog#kiosk-timeout[open]").count() == 0
-        assert question_id(page) == "fever", "the answers are still there"
+        assert question_id(page) == "for_you", "the answers are still there"
 
 
 def test_expiry_returns_to_start_with_nothing_behind(
@@ -153,6 +184,7 @@ def test_expiry_returns_to_start_with_nothing_behind(
 ) -> None:
     page = kiosk.page
     begin(page, kiosk_server.url)
+    in_scope(page)
     choose(page, "Yes")
     choose(page, "Not sure")
     page.wait_for_selector("dialog#kiosk-timeout[open]", timeout=6000)
@@ -163,7 +195,7 @@ def test_expiry_returns_to_start_with_nothing_behind(
 def test_finish_wipes_and_back_shows_nothing(kiosk: Watched, kiosk_server: LiveServer) -> None:
     page = kiosk.page
     begin(page, kiosk_server.url)
-    to_check(page, {"prostate_cancer": "Yes"})
+    to_check(page, OUTCOMES["clinician"][0])
     page.get_by_role("button", name="See my result").click()
     page.wait_for_selector(".outcome")
     with page.expect_response(kiosk_server.url + "/finish") as finished:
@@ -177,7 +209,7 @@ def test_page_restored_from_back_forward_cache_goes_to_start(
 ) -> None:
     page = kiosk.page
     begin(page, kiosk_server.url)
-    choose(page, "No")
+    in_scope(page)
     with page.expect_navigation():
         page.evaluate("dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))")
     page.wait_for_selector("button:has-text('Start')")
@@ -197,14 +229,15 @@ def test_more_time_renews_the_answers_too(chromium: Browser, short_lived: LiveSe
     page = watched.page
     try:
         begin(page, short_lived.url)
-        choose(page, "No")
+        in_scope(page)
         for _ in range(2):
             page.wait_for_selector("dialog#kiosk-timeout[open]", timeout=6000)
             page.get_by_role("button", name="I need more time").click()
         page.wait_for_timeout(500)
-        assert question_id(page) == "severe_pain"
+        assert question_id(page) == "cannot_urinate"
         choose(page, "No")
-        assert question_id(page) == "cannot_urinate", "the renewed answers were accepted"
+        asked = [q.id for q in SHOWN.flow if q.when is None]
+        assert question_id(page) == asked[2], "the renewed answers were accepted"
         watched.assert_clean()
     finally:
         context.close()
@@ -266,16 +299,57 @@ def test_kiosk_works_without_javascript(chromium: Browser, kiosk_server: LiveSer
         page.goto(kiosk_server.url + "/")
         with page.expect_navigation():
             page.get_by_role("button", name="Start").click()
-        while question_id(page) is not None:
-            page.get_by_label("No", exact=True).check()
+        while (qid := question_id(page)) is not None:
+            page.locator(f"input[name=answer][value={IN_SCOPE.get(str(qid), 'no')}]").check()
             with page.expect_navigation():
                 page.get_by_role("button", name="Continue").click()
         with page.expect_navigation():
             page.get_by_role("button", name="See my result").click()
-        assert h1(page) == "General safety information"
+        assert h1(page) == OUTCOMES["info"][1]
         with page.expect_navigation():
             page.get_by_role("link", name="Finish").click()
         assert h1(page) == START
         watched.assert_clean()
     finally:
         context.close()
+
+
+def test_the_emergency_result_on_a_kiosk(kiosk: Watched, kiosk_server: LiveServer) -> None:
+    """Tell a member of staff now: first, focused, and in the staff panel."""
+    page = kiosk.page
+    begin(page, kiosk_server.url)
+    to_check(page, OUTCOMES["emergency"][0])
+    page.get_by_role("button", name="See my result").click()
+    page.wait_for_selector(".outcome--emergency")
+    line = SHOWN.outcome_by_id["emergency"].kiosk
+    assert line and line.startswith("Tell a member of staff now")
+    assert page.evaluate("document.activeElement.textContent") == line
+    assert page.locator(".staff-panel--emergency .staff-panel__title").inner_text() == line
+    panel = page.locator(".staff-panel").bounding_box()
+    heading = page.locator("h1").bounding_box()
+    assert panel and heading and panel["y"] < heading["y"], "the staff panel comes first"
+    says_the_emergency_line_once(page)
+    assert touch_targets(page) == [], "emergency result"
+    axe_clean(page, "kiosk emergency result")
+    screenshot(page, "kiosk-emergency-result")
+
+
+def test_the_outside_page_on_a_kiosk_clears_itself(
+    kiosk: Watched, kiosk_server: LiveServer
+) -> None:
+    page = kiosk.page
+    begin(page, kiosk_server.url)
+    length = page.evaluate("history.length")
+    choose(page, "", value="no")
+    page.wait_for_selector(".outside")
+    assert h1(page) == OUTSIDE_TITLE
+    assert page.evaluate("history.length") == length
+    assert page.evaluate("document.body.dataset.kioskIdle") == "3", "private, like a result"
+    assert touch_targets(page) == [], "outside page"
+    axe_clean(page, "kiosk outside page")
+    says_the_emergency_line_once(page)
+    screenshot(page, "kiosk-outside")
+    assert page.get_by_role("link", name="Finish").is_visible()
+    page.wait_for_selector("dialog#kiosk-timeout[open]", timeout=6000)
+    page.wait_for_url(kiosk_server.url + "/", timeout=8000)
+    at_start_with_nothing_behind(page)

@@ -11,7 +11,8 @@ from playwright.sync_api import Browser, Page
 from tests import pseudo
 from tests.browser.conftest import LiveServer, Watched, screenshot
 from tests.browser.test_kiosk import KIOSK
-from tests.browser.test_pages import axe_clean, h1, press
+from tests.browser.test_pages import SHOWN, axe_clean, h1, press
+from tests.conftest import IN_SCOPE
 
 FORM_QUESTION = "form[action$='/answer'] input[name=question]"
 
@@ -40,23 +41,34 @@ def rtl_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]
         yield server
 
 
+def walk_to(page: Page, qid: str) -> int:
+    """Answer "no" (the scope question in scope) until ``qid`` is asked; return its number."""
+    number = 1
+    while (now := question_id(page)) != qid:
+        assert now is not None, f"{qid!r} was never asked"
+        choose_value(page, IN_SCOPE.get(now, "no"))
+        number += 1
+    return number
+
+
 def test_switching_to_spanish_in_the_header_keeps_the_answers(page: Page, watched: Watched) -> None:
     page.goto(watched.base + "/")
     press(page, "Start")
-    choose_value(page, "yes")  # fever, which brings its follow-up
+    number = walk_to(page, "rectal_bleeding")
+    choose_value(page, "yes")  # which brings its follow-up
     choose_value(page, "no")
-    third = question_id(page)
+    after = question_id(page)
     with page.expect_navigation(wait_until="load"):
         page.locator("header nav button[lang=es]").click()
     assert lang_dir(page) == ("es", "ltr")
-    assert question_id(page) == third
-    assert page.locator(".caption").inner_text() == "Pregunta 3"
+    assert question_id(page) == after
+    assert page.locator(".caption").inner_text() == f"Pregunta {number + 2}"
     assert page.locator("header nav [aria-current=true]").inner_text() == "Español"
     axe_clean(page, "a question in Spanish")
     screenshot(page, "language-question-es")
     with page.expect_navigation(wait_until="load"):
         page.locator(".back-link").click()
-    assert question_id(page) == "fever_very_unwell"
+    assert question_id(page) == "bleeding_heavy"
     assert page.locator("input[name=answer][value=no]").is_checked()
     while question_id(page) is not None:
         choose_value(page, "no")
@@ -81,6 +93,7 @@ def test_right_to_left_pages_are_mirrored_and_pass_axe(
     with page.expect_navigation(wait_until="load"):
         page.locator("form[action$='/start'] button").click()
     # The error state, then a mirrored question: radios on the right, text to their left.
+    choose_value(page, IN_SCOPE["for_you"])
     with page.expect_navigation(wait_until="load"):
         page.locator("form[action$='/answer'] button[type=submit]").click()
     assert page.locator(".error-summary").count() == 1
@@ -101,6 +114,16 @@ def test_right_to_left_pages_are_mirrored_and_pass_axe(
     assert page.locator(".outcome--info").count() == 1
     axe_clean(page, "result, right to left")
     screenshot(page, "rtl-result")
+    # The page for people outside the scope, right to left.
+    page.goto(rtl_server.url + "/he/")
+    with page.expect_navigation(wait_until="load"):
+        page.locator("form[action$='/start'] button").click()
+    choose_value(page, "no")
+    assert page.locator(".outside").count() == 1 and lang_dir(page) == ("he", "rtl")
+    assert "{" not in page.locator("main").inner_text(), "the number is filled in"
+    assert SHOWN.emergency and SHOWN.emergency not in page.locator("main").inner_text()
+    axe_clean(page, "outside page, right to left")
+    screenshot(page, "rtl-outside")
     watched.assert_clean()
     context.close()
 

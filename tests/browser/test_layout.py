@@ -8,7 +8,17 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.browser.conftest import LiveServer, Watched, screenshot
-from tests.browser.test_pages import answer, h1, press, question_id, start, walk
+from tests.browser.test_pages import (
+    OUTSIDE_TITLE,
+    answer,
+    choose,
+    h1,
+    press,
+    question_id,
+    start,
+    walk,
+    walk_to,
+)
 
 
 def tour(watched: Watched, base: str) -> Iterator[str]:
@@ -18,21 +28,31 @@ def tour(watched: Watched, base: str) -> Iterator[str]:
     watched.expect_status(400)
     steps = [
         ("start", lambda: page.goto(base + "/")),
-        ("question", lambda: press(page, "Start")),
+        ("scope question", lambda: press(page, "Start")),
+        ("scope question with error", lambda: press(page, "Continue")),
+        ("question", lambda: choose(page, "yes")),
         ("question with error", lambda: press(page, "Continue")),
-        ("follow-up question", lambda: answer(page, "Yes")),
+        ("follow-up question", lambda: (walk_to(page, "rectal_bleeding"), answer(page, "Yes"))),
         ("check your answers", lambda: walk(page, {})),
         ("result", lambda: press(page, "See my result")),
         ("not found", lambda: page.goto(base + "/no/such/page")),
         ("start again", lambda: page.goto(base + "/")),
         ("first question again", lambda: press(page, "Start")),
+        ("outside", lambda: choose(page, "unsure")),
+        ("scope question again", lambda: press(page, "Back")),
         ("expired", lambda: expire(page)),
     ]
     for name, step in steps:
         step()
         page.wait_for_load_state("load")
+        if name.startswith("scope question"):
+            assert question_id(page) == "for_you"
+        if name == "question":
+            assert question_id(page) == "cannot_urinate"
         if name == "follow-up question":
-            assert question_id(page) == "fever_very_unwell"
+            assert question_id(page) == "bleeding_heavy"
+        if name == "outside":
+            assert h1(page) == OUTSIDE_TITLE
         if name == "expired":
             assert h1(page) == "Your answers have expired"
         if "again" not in name:
@@ -42,7 +62,7 @@ def tour(watched: Watched, base: str) -> Iterator[str]:
 def expire(page: Page) -> None:
     """Submit a question with a tampered answers token."""
     page.locator("main input[name=token]").evaluate("el => el.value = 'tampered'")
-    answer(page, "No")
+    choose(page, "no")
 
 
 def test_semantics(watched: Watched, live: LiveServer) -> None:
@@ -58,7 +78,7 @@ def test_semantics(watched: Watched, live: LiveServer) -> None:
         for i in range(forms.count()):
             assert forms.nth(i).get_attribute("novalidate") is not None, name
             assert forms.nth(i).get_attribute("method") == "post", name
-        if name.startswith(("question", "follow-up")):
+        if name.startswith(("question", "follow-up", "scope question")):
             assert page.locator("fieldset").count() == 1, name
             legend_h1 = page.locator("fieldset > legend h1")
             assert legend_h1.count() == 1 and legend_h1.inner_text() == h1(page), name
@@ -70,6 +90,7 @@ def test_semantics(watched: Watched, live: LiveServer) -> None:
 def test_error_pattern(watched: Watched, live: LiveServer) -> None:
     page = watched.page
     start(page, live.url)
+    choose(page, "yes")  # the scope question; then a question answered yes, no or not sure
     question = h1(page)
     press(page, "Continue")
     assert page.title().startswith("Error: ")

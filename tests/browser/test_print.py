@@ -5,29 +5,34 @@ from __future__ import annotations
 import re
 
 from tests.browser.conftest import ARTIFACTS, LiveServer, Watched
-from tests.browser.test_pages import OUTCOMES, press, start, walk
+from tests.browser.test_pages import OUTCOMES, SHOWN, press, start, walk
 
 
 def test_result_prints_on_one_page(watched: Watched, live: LiveServer) -> None:
     page = watched.page
     start(page, live.url)
-    walk(page, {"fever": "Yes", "fever_very_unwell": "No", "prostate_cancer": "Not sure"})
+    walk(page, {"rectal_bleeding": "Yes", "bleeding_heavy": "No", "cancer_history": "Not sure"})
     press(page, "See my result")
     page.emulate_media(media="print")
 
     visible = page.locator("body").inner_text()
+    rules = {r.id: r for r in SHOWN.rules}
+    text = {q.id: q.text for q in SHOWN.flow}
     assert OUTCOMES["clinician"][1] in visible
-    assert "You told us you have a fever or chills" in visible
-    assert "You told us you have been told you have prostate cancer" in visible
+    assert rules["bleeding_from_bottom"].wording("told") in visible
+    assert rules["cancer_history"].wording("unsure") in visible
+    assert SHOWN.emergency and SHOWN.emergency in visible
     pairs = page.eval_on_selector_all(
         ".summary--compact .summary__row",
         "rows => rows.filter(r => r.checkVisibility()).map(r => [r.querySelector('dt').innerText,"
         " r.querySelector('dd').innerText])",
     )
-    assert ["Do you have a fever or chills, or feel hot and shivery, right now?", "Yes"] in pairs
-    assert ["Do you also feel very unwell right now?", "No"] in pairs
-    assert ["Have you ever been told you have prostate cancer?", "Not sure"] in pairs
-    assert len(pairs) == 14, "every answer given, question and answer"
+    assert [text["for_you"], SHOWN.scope[0].label("yes")] in pairs
+    assert [text["rectal_bleeding"], "Yes"] in pairs
+    assert [text["bleeding_heavy"], "No"] in pairs
+    assert [text["cancer_history"], "Not sure"] in pairs
+    asked = [q for q in SHOWN.flow if q.when is None]
+    assert len(pairs) == len(asked) + 1, "every answer given, question and answer"
     assert re.search(r"Screened on \d+ \w+ \d{4} at \d\d:\d\d", visible)
     assert re.search(r"prostate_massage version \d+\.\d+\.\d+, [0-9a-f]{12}", visible)
     assert "not a diagnosis" in visible
@@ -46,11 +51,16 @@ def test_result_prints_on_one_page(watched: Watched, live: LiveServer) -> None:
 
 
 def test_longest_results_still_print_on_one_page(watched: Watched, live: LiveServer) -> None:
-    """All 'Not sure' gives every reason at once; all 'No' gives the longest advice."""
+    """All 'Not sure' gives every reason at once; all 'No' gives the longest advice; the
+    emergency outcome the most urgent page."""
     page = watched.page
-    for default, name in (("Not sure", "every-reason"), ("No", "general-information")):
+    for answers, default, name in (
+        ({}, "Not sure", "every-reason"),
+        ({}, "No", "general-information"),
+        (OUTCOMES["emergency"][0], "No", "emergency"),
+    ):
         start(page, live.url)
-        walk(page, {}, default=default)
+        walk(page, answers, default=default)
         press(page, "See my result")
         page.emulate_media(media="print")
         for paper in ("A4", "Letter"):
