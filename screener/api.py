@@ -363,6 +363,7 @@ def openapi_document(ruleset: Ruleset, tags: list[str]) -> dict[str, Any]:
                         "reasons",
                         "scope",
                         "question",
+                        "emergency",
                         "outside",
                         "ruleset",
                         "language",
@@ -376,6 +377,11 @@ def openapi_document(ruleset: Ruleset, tags: list[str]) -> dict[str, Any]:
                             "description": "The scope question whose answer is outside it.",
                             "type": "string",
                             "enum": [q.id for q in ruleset.scope],
+                        },
+                        "emergency": {
+                            "description": "What to do in an emergency, as every page says it "
+                            "(null when the rules have no such message).",
+                            "type": ["string", "null"],
                         },
                         "outside": {"$ref": "#/components/schemas/Outside"},
                         "ruleset": ruleset_ref,

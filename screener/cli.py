@@ -251,7 +251,7 @@ def evaluate(rules: Path | None, answers: Any) -> None:
     """Evaluate ANSWERS (a JSON file, or - for standard input) and print the result as JSON.
 
     ANSWERS is an object such as {"for_you": "yes", "fever_recent": "no",
-    "severe_pain": "unsure"}. The scope questions (for_you) must be answered;
+    "new_severe_pain": "unsure"}. The scope questions (for_you) must be answered;
     other questions left out count as unanswered, which is the same as
     "unsure". An answer outside the scope prints a result with no outcome
     ("scope": "outside"). {emergency_number} in the texts is filled from

@@ -183,28 +183,29 @@ def basis(
     doubtful: frozenset[str] | None = None,
 ) -> str:
     """How the answers that make ``rule`` hold were given: unanswered when one was not
-    given, unsure when one was "not sure", else told."""
+    given, unsure when one was "not sure", else told. Where a part of an ``any`` is
+    enough, the surest part that holds decides."""
     if doubtful is None:
         doubtful = _doubtful(full, given)
     if doubtful.isdisjoint(rule.questions):
         return TOLD  # every answer the condition looks at was given, and none "not sure"
-    behind = rule.when.support(full)
-    if any(qid not in given for qid in behind):
-        return UNANSWERED
-    if any(full[qid] == UNSURE for qid in behind):
-        return NOT_SURE
-    return TOLD
+    return (TOLD, NOT_SURE, UNANSWERED)[rule.when.doubt(full, given)]
 
 
 def _reason(
     rule: Rule, full: Mapping[str, str], given: Mapping[str, str], doubtful: frozenset[str]
 ) -> Reason:
+    """The rule's reason, worded for how the answers behind it were given."""
     how = basis(rule, full, given, doubtful)
     return Reason(rule.id, rule.outcome, rule.wording(how), how)
 
 
 def evaluate(ruleset: Ruleset, answers: Mapping[str, str]) -> Result:
-    """Check the answers and return the outcome they lead to; raise AnswerError if invalid."""
+    """Check the answers and return the outcome they lead to; raise AnswerError if invalid.
+
+    This is the screening's own evaluation, for people inside its scope (the proof,
+    the cases): it does not look at scope answers. The faces call :func:`screen`.
+    """
     problems = answer_problems(ruleset, answers)
     if problems:
         raise AnswerError(problems)
@@ -213,16 +214,19 @@ def evaluate(ruleset: Ruleset, answers: Mapping[str, str]) -> Result:
 
 def screen(ruleset: Ruleset, answers: Mapping[str, str]) -> Result | OutsideScope:
     """What a person is told: :func:`evaluate`'s outcome, or that the screening is not
-    for them. Every scope question must be answered; AnswerError says which are not."""
+    for them. One scope answer outside the scope is enough to say so (the rest are then
+    never asked); otherwise every scope question must be answered, and AnswerError says
+    which are not."""
     problems = answer_problems(ruleset, answers)
-    problems += [
-        f"{q.id!r} must be answered: it says whether this screening is for the person"
-        for q in ruleset.scope
-        if q.id not in answers
-    ]
+    outside = outside_scope(ruleset, answers)
+    if outside is None:
+        problems += [
+            f"{q.id!r} must be answered: it says whether this screening is for the person"
+            for q in ruleset.scope
+            if q.id not in answers
+        ]
     if problems:
         raise AnswerError(problems)
-    outside = outside_scope(ruleset, answers)
     if outside is not None:
         return OutsideScope(outside, relevant_answers(ruleset, answers))
     return evaluate(ruleset, answers)
@@ -255,6 +259,7 @@ def outside_json(ruleset: Ruleset, outside: OutsideScope) -> dict[str, Any]:
         "reasons": [],
         "scope": "outside",
         "question": outside.question.id,
+        "emergency": ruleset.emergency,
         "outside": {
             "title": told.title if told else "",
             "body": told.body if told else "",

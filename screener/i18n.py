@@ -41,7 +41,7 @@ from screener.catalogs import (
     untranslated,
 )
 from screener.config import ConfigError
-from screener.ruleset import Ruleset
+from screener.ruleset import PLACEHOLDER, Ruleset
 
 log = logging.getLogger("screener")
 
@@ -151,9 +151,12 @@ def load_languages(
                 ruleset.filename,
                 now,
             )
-        localized = ruleset.translated(code, catalog.gettext).filled(
-            placeholder_values(emergency_number, catalog)
-        )
+        localized = ruleset.translated(code, catalog.gettext)
+        changed = _changed_placeholders(ruleset, localized)
+        if changed:
+            problems[code] = f"changes the placeholders of {changed}"
+            continue
+        localized = localized.filled(placeholder_values(emergency_number, catalog))
         complete[code] = _language(code, localized, review, catalog)
 
     chosen = []
@@ -169,6 +172,18 @@ def load_languages(
         log.warning("Language %s is not offered: its translation %s", code, why)
     # Unless the setting says otherwise: every complete language, the source first.
     return Languages(tuple(chosen)) if chosen else everything
+
+
+def _changed_placeholders(source: Ruleset, translated: Ruleset) -> str | None:
+    """The first text whose translation drops, adds or misspells a ``{placeholder}``
+    (such as the emergency number), named for the translator; None when none does."""
+    for original, text in zip(source.texts(), translated.texts(), strict=True):
+        before = sorted(PLACEHOLDER.findall(original.text))
+        after = sorted(PLACEHOLDER.findall(text.text))
+        if before != after:
+            named = ", ".join("{" + name + "}" for name in before) or "none"
+            return f"{original.role!r} ({named} in the original)"
+    return None
 
 
 # --------------------------------------------------------------------------- per request

@@ -426,20 +426,38 @@ def _explained_in_brackets(text: str, start: int, end: int) -> bool:
     )
 
 
+# How a hint says what a word is, in the languages with limits: "A fistula is ...".
+_DEFINES = re.compile(r"(is|are|means|mean|es|son|significa|quiere decir)\b", re.IGNORECASE)
+
+
+def _explains(hint: str, pattern: re.Pattern[str]) -> bool:
+    """Whether the hint explains the word, not just uses it: "A fistula is ...",
+    "... means ...", or a bracket beside it."""
+    for m in pattern.finditer(hint):
+        after = hint[m.end() :].lstrip()
+        if _DEFINES.match(after):
+            return True
+        if _explained_in_brackets(hint, *m.span()):
+            return True
+    return False
+
+
 def _jargon_findings(ruleset: Ruleset, text: Text, filled: str, limits: Limits) -> list[Finding]:
     """A finding for each hard word in the text that neither its question's hint nor a
-    bracket explains, once per word, in the order they appear."""
+    bracket explains, once per word, in the order they appear. A hint that merely uses
+    the word does not explain it: it must say what the word is or means."""
     question = ruleset.question_by_id.get(text.question) if text.question else None
     hint = fill(question.hint) if question is not None and question.hint else ""
     how = (
-        "explain it in the question's hint, or use a plainer one"
+        'say what it means in the question\'s hint ("A biopsy is ...", or in brackets), '
+        "or use a plainer one"
         if question is not None
         else "use a plainer one, or explain it in brackets after it"
     )
     found: list[tuple[int, str, str]] = []
     for word in limits.jargon:
         pattern = _word_pattern(word)
-        if hint and pattern.search(hint):
+        if hint and _explains(hint, pattern):
             continue
         unexplained = (
             m for m in pattern.finditer(filled) if not _explained_in_brackets(filled, *m.span())

@@ -71,9 +71,10 @@ class Condition:
         """The condition as a plain function of the answers, for the engine's hot path."""
         raise NotImplementedError
 
-    def support(self, answers: Mapping[str, str]) -> frozenset[str]:
-        """The questions whose answers make the condition hold (empty when it does not);
-        a question under ``not`` holds by its absence, so it never supports."""
+    def doubt(self, full: Mapping[str, str], given: Mapping[str, str]) -> int:
+        """How sure the answers that make this (holding) condition hold are: 0 when each
+        was given, 1 when one was "not sure", 2 when one was not answered at all
+        (``full`` has every asked question, ``given`` only those the person answered)."""
         raise NotImplementedError
 
 
@@ -97,9 +98,9 @@ class AnswerIn(Condition):
         question, values = self.question, self.values
         return lambda answers: answers.get(question) in values
 
-    def support(self, answers: Mapping[str, str]) -> frozenset[str]:
-        """This question, when its answer is among the values."""
-        return frozenset((self.question,)) if self.holds(answers) else frozenset()
+    def doubt(self, full: Mapping[str, str], given: Mapping[str, str]) -> int:
+        """This question's answer: given, "not sure", or not answered."""
+        return _doubt(self.question, full, given)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,11 +125,9 @@ class AllOf(Condition):
             return lambda answers: first(answers) and second(answers)
         return lambda answers: all(test(answers) for test in tests)
 
-    def support(self, answers: Mapping[str, str]) -> frozenset[str]:
-        """Every part's support, when every part holds."""
-        if not self.holds(answers):
-            return frozenset()
-        return frozenset().union(*(p.support(answers) for p in self.parts))
+    def doubt(self, full: Mapping[str, str], given: Mapping[str, str]) -> int:
+        """The least sure of the parts: every one of them is needed."""
+        return max(p.doubt(full, given) for p in self.parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,9 +152,9 @@ class AnyOf(Condition):
             return lambda answers: first(answers) or second(answers)
         return lambda answers: any(test(answers) for test in tests)
 
-    def support(self, answers: Mapping[str, str]) -> frozenset[str]:
-        """The support of every part that holds."""
-        return frozenset().union(*(p.support(answers) for p in self.parts))
+    def doubt(self, full: Mapping[str, str], given: Mapping[str, str]) -> int:
+        """The surest of the parts that hold: one of them is enough."""
+        return min(p.doubt(full, given) for p in self.parts if p.holds(full))
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,9 +176,17 @@ class Not(Condition):
         test = self.part.compile()
         return lambda answers: not test(answers)
 
-    def support(self, answers: Mapping[str, str]) -> frozenset[str]:
-        """Nothing: what holds here is an answer not given."""
-        return frozenset()
+    def doubt(self, full: Mapping[str, str], given: Mapping[str, str]) -> int:
+        """The least sure of the answers the part looks at: it holds because they are
+        not what the part asks for, which is only as sure as they are."""
+        return max((_doubt(q, full, given) for q in self.part.questions() if q in full), default=0)
+
+
+def _doubt(question: str, full: Mapping[str, str], given: Mapping[str, str]) -> int:
+    """0 for an answer given, 1 for "not sure", 2 for an asked question not answered."""
+    if question not in given:
+        return 2 if question in full else 0
+    return 1 if given[question] == UNSURE else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,9 +440,11 @@ class Ruleset:
         t = translate
 
         def maybe(text: str | None) -> str | None:
+            """An optional text, translated when there is one."""
             return t(text) if text else None
 
         def question(q: Question) -> Question:
+            """The question with its texts translated."""
             return replace(
                 q,
                 text=t(q.text),
@@ -486,6 +495,7 @@ class Ruleset:
         ``values[name]`` (the emergency number, which is a setting)."""
 
         def fill(text: str) -> str:
+            """The text with each known placeholder replaced."""
             return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
         return self.translated(self.language, fill)
@@ -1065,6 +1075,7 @@ def _build(data: Mapping[str, Any], lines: Mapping[Path, int], sha: str, filenam
         return lines.get(tuple(path), 1)
 
     def question(q: Mapping[str, Any], where: Path) -> Question:
+        """A question (or scope question) from its checked mapping."""
         return Question(
             id=q["id"],
             text=q["text"],
@@ -1113,6 +1124,7 @@ def _build(data: Mapping[str, Any], lines: Mapping[Path, int], sha: str, filenam
     )
 
     def rule(r: Mapping[str, Any], i: int) -> Rule:
+        """A rule from its checked mapping; a single reason text serves every wording."""
         reason = r["reason"] if isinstance(r["reason"], dict) else {TOLD: r["reason"]}
         source = r["source"]
         return Rule(

@@ -239,6 +239,8 @@ def _channel() -> str:
 
 
 def _result_page(answers: dict[str, str]) -> str:
+    """The result for complete answers; the next question while some are missing, and
+    the out-of-scope page when a scope answer says the screening is not for them."""
     ruleset = i18n.rules()
     asked, pending = engine.progress(ruleset, answers)
     if pending is not None:

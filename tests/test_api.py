@@ -116,6 +116,7 @@ def test_outside_the_scope_there_is_no_outcome(api: FlaskClient, answer: str) ->
     assert (body["scope"], body["question"]) == ("outside", "for_you")
     assert RULESET.outside is not None
     assert body["outside"]["title"] == RULESET.outside.title
+    assert body["emergency"] == (RULESET.emergency or "").replace("{emergency_number}", "999")
     assert body["language"] == "en-GB" and body["ruleset"]["sha256"] == RULESET.sha256
 
 

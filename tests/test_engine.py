@@ -267,18 +267,22 @@ def test_basis_of_a_compound_all(
 
 
 def test_basis_counts_only_the_answers_that_make_the_rule_hold(worded: Ruleset) -> None:
-    """An ``any`` is told when the part that holds was told, whatever the other part;
-    a question under ``not`` holds by its absence and never decides the wording."""
+    """An ``any`` is worded for the surest part that holds: one told part is enough,
+    whatever the others; a rule that holds through ``not`` is only as sure as the
+    answers under it, so one not given there makes it unanswered."""
     base = {"fever": "no"}
     assert reasons(worded, {**base, "rash": "yes", "itch": "no"}) == {
         "skin": ("told", "Told skin.")
     }
     both = reasons(worded, {**base, "rash": "yes"})  # itch unanswered: counts as unsure
-    assert both["skin"] == ("unanswered", "No skin answer."), "itch (unanswered) holds too"
-    assert both["rash_not_itch"] == ("told", "Rash told."), "itch is under not"
+    assert both["skin"] == ("told", "Told skin."), "the rash was told, which is enough"
+    assert both["rash_not_itch"] == ("unanswered", "Rash unanswered."), (
+        "it holds as itch is missing"
+    )
     assert reasons(worded, {**base, "rash": "no", "itch": "unsure"}) == {
         "skin": ("unsure", "Unsure skin.")
     }
+    assert reasons(worded, {**base, "rash": "no"})["skin"] == ("unanswered", "No skin answer.")
 
 
 def test_basis_directly(worded: Ruleset) -> None:
@@ -324,6 +328,7 @@ def test_screen_outside_the_scope_gives_no_outcome(scoped: Ruleset) -> None:
         "reasons": [],
         "scope": "outside",
         "question": "adult",
+        "emergency": "Call {emergency_number} now.",
         "outside": {
             "title": "Not for you",
             "body": "This check is for adults.",
@@ -368,3 +373,25 @@ def test_screen_inside_the_scope_is_evaluate(scoped: Ruleset) -> None:
 def test_a_screening_without_scope_needs_no_scope_answer(rules: Ruleset) -> None:
     assert isinstance(engine.screen(rules, {}), engine.Result)
     assert engine.outside_scope(rules, {"pain": "no"}) is None
+
+
+def test_one_answer_outside_the_scope_is_enough_whatever_the_other_scope_questions() -> None:
+    """With two scope questions, "no" to the first ends the screening: the second is
+    never asked, so it cannot be required."""
+    second = SCOPE.replace(
+        '      in_scope: ["yes"]\n',
+        '      in_scope: ["yes"]\n    - id: own\n      text: For yourself?\n'
+        '      options: [{value: "yes", label: "Yes"}, {value: "no", label: "No"}]\n'
+        '      in_scope: ["yes"]\n',
+        1,
+    )
+    rules = parse(
+        RULES.replace("questions:\n", second + "questions:\n", 1),
+        filename="s.yaml",
+        schema=schema(),
+    )
+    assert [q.id for q in rules.scope] == ["adult", "own"]
+    outside = engine.screen(rules, {"adult": "no"})
+    assert isinstance(outside, engine.OutsideScope) and outside.question.id == "adult"
+    with pytest.raises(engine.AnswerError, match="'own' must be answered"):
+        engine.screen(rules, {"adult": "yes"})

@@ -143,6 +143,25 @@ def test_an_incomplete_translation_is_never_offered(
         create_app({"SECRET_KEY": SECRET, "TRANSLATIONS": [str(extra)], "LANGUAGES": ["eo"]})
 
 
+def test_a_translation_that_loses_the_emergency_number_is_never_offered(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A catalog whose emergency message drops {emergency_number} would tell a person in
+    an emergency to call nobody: the language is not offered, and naming it is an error."""
+    real = pseudo.pseudo
+    monkeypatch.setattr(
+        pseudo, "pseudo", lambda text: real(text).replace("{emergency_number}", "{numero}")
+    )
+    extra = pseudo.write_catalog(tmp_path)
+    with caplog.at_level(logging.WARNING, logger="screener"):
+        app = create_app({"SECRET_KEY": SECRET, "TRANSLATIONS": [str(extra)]})
+    assert "he" not in [lang.code for lang in languages(app).offered]
+    assert "Language he is not offered: its translation changes the placeholders of" in caplog.text
+    assert "'emergency message' ({emergency_number} in the original)" in caplog.text
+    with pytest.raises(ConfigError, match=r"'he'.*changes the placeholders"):
+        create_app({"SECRET_KEY": SECRET, "TRANSLATIONS": [str(extra)], "LANGUAGES": ["he"]})
+
+
 # --------------------------------------------------------------------------- the flow
 
 

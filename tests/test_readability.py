@@ -264,8 +264,8 @@ def test_hard_word_in_a_question_without_a_hint_says_to_use_the_hint(
 ) -> None:
     result = english(load(question="Do you have a fistula near your bottom?"))
     assert messages(result) == [
-        'a: question: "fistula" is a hard word; explain it in the question\'s hint, or use a '
-        "plainer one"
+        'a: question: "fistula" is a hard word; say what it means in the question\'s hint '
+        '("A biopsy is ...", or in brackets), or use a plainer one'
     ]
 
 
@@ -366,6 +366,17 @@ def test_a_translation_the_same_as_the_original_counts_as_translated(
         1 for t in ruleset.texts() if t.text == "No"
     )
     assert known.untranslated < same.untranslated
+
+
+def test_a_hint_that_only_uses_a_hard_word_does_not_explain_it(
+    load: Callable[..., Ruleset],
+) -> None:
+    """The hint must say what the word is; using it again explains nothing."""
+    used = english(load(question="Have you had a biopsy?", hint="Count any biopsy."))
+    assert [f.kind for f in used.findings] == ["word biopsy", "word biopsy"]
+    for explained in ("A biopsy is a small test.", "Count a biopsy (a small test)."):
+        result = english(load(question="Have you had a biopsy?", hint=explained))
+        assert result.findings == (), explained
 
 
 def test_spanish_hard_words_are_explained_by_the_translated_hint(

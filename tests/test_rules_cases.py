@@ -315,3 +315,15 @@ def test_changelog_has_an_entry_for_this_exact_file() -> None:
     this_entry = entry[1].split("\n### ", 1)[0]
     assert f"sha256: `{RULESET.sha256}`" in this_entry, "update the sha256 in rules/CHANGELOG.md"
     assert changelog.count(f"### {RULESET.version} (") == 1
+
+
+def test_a_reason_says_told_when_a_told_answer_is_enough() -> None:
+    """A fever and burning told, the flow left out: the rule holds on what was told."""
+    answers = {q.id: "no" for q in RULESET.questions if q.when is None}
+    answers.update(fever_recent="yes", fever_risk="no", fever_pain="no", pee_pain_or_urgency="yes")
+    del answers["weak_flow"]
+    reasons = {r.rule: r for r in engine.evaluate(RULESET, answers).reasons}
+    peeing = reasons["fever_with_problems_peeing"]
+    told = next(r.reason for r in RULESET.rules if r.id == "fever_with_problems_peeing")
+    assert (peeing.basis, peeing.text) == ("told", told)
+    assert reasons["weak_flow"].basis == "unanswered"

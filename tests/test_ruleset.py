@@ -549,17 +549,17 @@ def test_filled_replaces_the_placeholder_everywhere(rules_file: Callable[[str], 
     assert unfilled.emergency == "Call {emergency_number} now.", "no value: left as it is"
 
 
-def test_condition_support() -> None:
-    """The questions whose answers make a condition hold; none under not, none when false."""
-    a_yes, b_yes = AnswerIn("a", frozenset({"yes"})), AnswerIn("b", frozenset({"yes"}))
-    assert a_yes.support({"a": "yes"}) == {"a"}
-    assert a_yes.support({"a": "no"}) == frozenset()
-    both = AllOf((a_yes, b_yes))
-    assert both.support({"a": "yes", "b": "yes"}) == {"a", "b"}
-    assert both.support({"a": "yes", "b": "no"}) == frozenset(), "it does not hold"
-    either = AnyOf((a_yes, b_yes))
-    assert either.support({"a": "yes", "b": "no"}) == {"a"}, "only the part that holds"
-    assert either.support({"a": "yes", "b": "yes"}) == {"a", "b"}
-    assert Not(a_yes).support({"a": "no"}) == frozenset()
-    guarded = AllOf((a_yes, Not(b_yes)))
-    assert guarded.support({"a": "yes", "b": "no"}) == {"a"}
+def test_condition_doubt() -> None:
+    """0 given, 1 not sure, 2 not answered: the least sure of an all, the surest part of
+    an any that holds, and the answers under a not."""
+    a_yes, b_yes = AnswerIn("a", frozenset({"yes", "unsure"})), AnswerIn("b", frozenset({"yes"}))
+    full = {"a": "unsure", "b": "yes"}
+    assert a_yes.doubt(full, full) == 1
+    assert a_yes.doubt(full, {}) == 2, "asked but not answered"
+    assert AllOf((a_yes, b_yes)).doubt(full, full) == 1, "the least sure part"
+    assert AnyOf((a_yes, b_yes)).doubt(full, full) == 0, "b, told, is enough"
+    assert AnyOf((a_yes, AnswerIn("b", frozenset({"no"})))).doubt(full, full) == 1, "only a holds"
+    a_no = AnswerIn("a", frozenset({"no"}))
+    assert Not(a_no).doubt(full, full) == 1
+    assert Not(a_no).doubt(full, {}) == 2
+    assert Not(AnswerIn("c", frozenset({"yes"}))).doubt(full, full) == 0, "c was not asked"

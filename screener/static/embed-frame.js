@@ -38,10 +38,6 @@
         version: result.getAttribute("data-screener-version")
       });
     }
-    var outside = document.querySelector("[data-screener-outside]");
-    if (outside) {
-      post({ type: "screener:outside", version: outside.getAttribute("data-screener-version") });
-    }
   }
 
   if (document.readyState === "loading") {

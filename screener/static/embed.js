@@ -5,8 +5,8 @@
  *
  * puts Screener in an iframe, keeps the iframe as tall as its content, and
  * dispatches "screener:complete" on the element with {outcome, severity,
- * version} when a result is shown, or "screener:outside" with {version} (and
- * no outcome) when the check ends because it is not made for the person.
+ * version} when a result is shown; nothing when the check ends because it is
+ * not made for the person (that would tell the host page an answer).
  * Never the answers: they stay inside Screener's frame. Messages are accepted only from Screener's own origin
  * and from the frame this loader made.
  */
@@ -43,11 +43,6 @@
         host.dispatchEvent(new CustomEvent("screener:complete", {
           bubbles: true,
           detail: { outcome: data.outcome, severity: data.severity, version: data.version }
-        }));
-      } else if (data.type === "screener:outside" && typeof data.version === "string") {
-        host.dispatchEvent(new CustomEvent("screener:outside", {
-          bubbles: true,
-          detail: { version: data.version }
         }));
       }
     });
