@@ -8,9 +8,10 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
+NGINX ?= /usr/sbin/nginx
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck pytest chromium wrk check-rules bench format clean i18n i18n-check
+.PHONY: help install run test lint typecheck pytest chromium nginx wrk check-rules bench format clean i18n i18n-check
 
 help: ## List the tasks
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -37,8 +38,8 @@ lint: $(STAMP) ## Lint and check formatting with ruff
 typecheck: $(STAMP) ## Type-check the package with mypy --strict
 	$(BIN)/mypy
 
-pytest: $(STAMP) chromium ## Run the test suite, browser tests included
-	SCREENER_CHROMIUM=$(CHROMIUM) $(BIN)/pytest
+pytest: $(STAMP) chromium nginx ## Run the test suite, browser and proxy tests included
+	SCREENER_CHROMIUM=$(CHROMIUM) SCREENER_NGINX=$(NGINX) $(BIN)/pytest
 
 chromium: ## Install Debian's chromium for the browser tests, when it is missing
 	@if [ ! -x "$(CHROMIUM)" ]; then \
@@ -49,6 +50,16 @@ chromium: ## Install Debian's chromium for the browser tests, when it is missing
 		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 	@test -x "$(CHROMIUM)" || { echo "$(CHROMIUM) is still missing"; exit 1; }
+
+nginx: ## Install Debian's nginx-light for the reverse proxy test, when it is missing
+	@if [ ! -x "$(NGINX)" ]; then \
+		if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; \
+		else echo "Installing nginx needs root: run 'apt-get install nginx-light' as root"; exit 1; fi; \
+		echo "Installing Debian's nginx-light for the reverse proxy test"; \
+		$$sudo apt-get update -qq; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; \
+	fi
+	@test -x "$(NGINX)" || { echo "$(NGINX) is still missing"; exit 1; }
 
 check-rules: $(STAMP) ## Check every rules file in rules/ and run its cases
 	$(BIN)/screener check rules/*.yaml

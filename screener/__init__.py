@@ -9,7 +9,7 @@ import logging
 import os
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -24,9 +24,32 @@ __all__ = ["create_app"]
 log = logging.getLogger("screener")
 
 
+class Screener(Flask):
+    """Flask, with the router's own redirects (``/es`` to ``/es/``) made relative.
+
+    The router builds them as absolute addresses from the request's Host header, in
+    their Location and their body; here they name the same path and no host at all.
+    """
+
+    def raise_routing_exception(self, request: Any) -> NoReturn:
+        from werkzeug.routing import RequestRedirect
+
+        from screener.security import relative_location
+
+        error = request.routing_exception
+        if isinstance(error, RequestRedirect):
+            error.new_url = relative_location(error.new_url)
+        super().raise_routing_exception(request)
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app from defaults, ``SCREENER_*`` variables and then ``test_config``."""
-    app = Flask(__name__, template_folder=str(data_dir("templates")))
+    """Build the app from defaults, ``SCREENER_*`` variables and then ``test_config``.
+
+    Raises ``config.ConfigError`` for a setting Screener cannot use. Keys from the
+    environment must be strong (``config.secret_key_problem``); keys in ``test_config``
+    are taken as they are, for tests.
+    """
+    app = Screener(__name__, template_folder=str(data_dir("templates")))
     app.config.update(settings.defaults())
     app.config.update(settings.from_environ(os.environ))
     if test_config:
@@ -54,7 +77,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             else settings.emergency_number_for(ruleset.language)
         )
     except settings.ConfigError as e:
-        raise settings.ConfigError(f"{settings.PREFIX}EMERGENCY_NUMBER {e}") from None
+        raise settings.ConfigError(f"{settings.PREFIX}EMERGENCY_NUMBER: {e}") from None
     # Every token is padded to the longest answers, so its length tells nothing.
     longest = {q.id: max(q.values, key=len) for q in ruleset.flow}
     try:

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from screener import engine, i18n, metrics
+from screener import engine, i18n, metrics, security
 from screener.ruleset import BASES, AllOf, AnswerIn, AnyOf, Condition, Not, Question, Ruleset
 from screener.screening import screening
 
@@ -157,14 +157,22 @@ def evaluate() -> Response:
 
 @bp.before_request
 def _language() -> Response | None:
-    """``?lang=`` picks the language of the texts; otherwise ``Accept-Language`` does."""
-    tag = request.args.get("lang")
-    if tag is None:
+    """``?lang=`` picks the language of the texts; otherwise ``Accept-Language`` does.
+
+    ``lang`` must be one of the tags the OpenAPI document's ``Language`` lists, exactly
+    as written there (``en-GB``, not ``en``, ``en-gb`` or ``EN-GB``), and given once;
+    anything else is a 400 that names them. Only ``Accept-Language``, which browsers
+    send on their own, is matched loosely (``es-MX`` gives ``es``).
+    """
+    tags = request.args.getlist("lang")
+    if not tags:
         return None
-    if i18n.languages().match(tag) is None:
-        offered = ", ".join(lang.tag for lang in i18n.languages().offered)
-        return problem(400, "Unknown language", f"lang must be one of: {offered}.")
-    i18n.choose(tag)
+    offered = [lang.tag for lang in i18n.languages().offered]
+    if len(tags) > 1:
+        return problem(400, "Unknown language", f"Give lang once: one of {', '.join(offered)}.")
+    if tags[0] not in offered:  # exactly: not "en", "ES" or "es-MX"
+        return problem(400, "Unknown language", f"lang must be one of: {', '.join(offered)}.")
+    i18n.choose(tags[0])
     return None
 
 
@@ -194,12 +202,19 @@ def openapi_document(ruleset: Ruleset, tags: list[str]) -> dict[str, Any]:
             "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
         }
     }
+    # Every address answers these before it looks at anything else (screener.security).
+    limits = {
+        "413": {"description": "Body too large", **problem_response},
+        "414": {"description": "Path and query too long", **problem_response},
+        "431": {"description": "Headers too large", **problem_response},
+    }
     language_parameter = {
         "name": "lang",
         "in": "query",
         "required": False,
-        "description": "The language of the texts. Without it, the request's Accept-Language "
-        "header picks one of these; otherwise the server's default.",
+        "description": "The language of the texts: exactly one of these tags, as written "
+        "(case-sensitive); any other value is a 400. Without it, the request's "
+        "Accept-Language header picks one of these; otherwise the server's default.",
         "schema": {"$ref": "#/components/schemas/Language"},
     }
     answers = {
@@ -249,6 +264,7 @@ def openapi_document(ruleset: Ruleset, tags: list[str]) -> dict[str, Any]:
                             },
                         },
                         "400": {"description": "Unknown language", **problem_response},
+                        **limits,
                     },
                 }
             },
@@ -284,7 +300,7 @@ def openapi_document(ruleset: Ruleset, tags: list[str]) -> dict[str, Any]:
                             "description": "Not JSON, malformed, or an unknown language",
                             **problem_response,
                         },
-                        "413": {"description": "Body too large", **problem_response},
+                        **limits,
                         "422": {
                             "description": "Unknown question or answer, a scope question "
                             "not answered, or wrong types",
@@ -484,11 +500,20 @@ def with_cors(response: Response) -> Response:
 def http_problem(error: HTTPException) -> Response:
     """An HTTP error on an API address, as problem+json."""
     code = error.code or 500
-    titles = {404: "Not found", 405: "Method not allowed", 413: "Too large"}
+    titles = {
+        404: "Not found",
+        405: "Method not allowed",
+        413: "Too large",
+        414: "Address too long",
+        431: "Headers too large",
+    }
     detail = {
         404: "No such API address; see /api/v1/openapi.json.",
         405: "This address does not take that method; see /api/v1/openapi.json.",
         413: f"Send at most {MAX_BODY} bytes of JSON.",
+        414: f"Send a path and query of at most {security.MAX_TARGET} bytes.",
+        431: f"Send at most {security.MAX_HEADER_FIELDS} header fields and "
+        f"{security.MAX_HEADER_BYTES} bytes of headers.",
     }.get(code, "The request could not be handled.")
     return with_allow(problem(code, titles.get(code, "Bad request"), detail), error)
 

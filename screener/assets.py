@@ -58,15 +58,58 @@ class Assets:
         return None
 
 
-def _read(setting: str, path: str, limit: int | None = None) -> bytes:
+MAX_THEME_BYTES = 16 * 1024
+# What the start of each kind of logo must look like, so a file with the wrong
+# extension is refused at start-up rather than shown as a broken image.
+_LOGO_SIGNATURES = {
+    ".png": (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    ".webp": (b"RIFF", "a WebP image"),
+}
+
+
+def _read(setting: str, path: str, limit: int) -> bytes:
+    """The file a setting names, or ConfigError saying in one line what is wrong with it."""
+    name = f"SCREENER_{setting}"
+    file = Path(path)
     try:
-        body = Path(path).read_bytes()
+        if file.is_dir():
+            raise ConfigError(f"{name}: {path!r} is a directory, not a file")
+        with file.open("rb") as opened:
+            body = opened.read(limit + 1)  # no more than it takes to tell it is too big
+    except FileNotFoundError:
+        raise ConfigError(f"{name}: no such file {path!r}") from None
     except OSError as e:
-        raise ConfigError(f"SCREENER_{setting}: cannot read {path}: {e.strerror}") from None
-    if limit is not None and len(body) > limit:
-        raise ConfigError(
-            f"SCREENER_{setting}: {path} is over {limit // 1024} KB; keep pages light"
-        )
+        raise ConfigError(f"{name}: cannot read {path!r} ({e.strerror or e})") from None
+    if len(body) > limit:
+        raise ConfigError(f"{name}: {path!r} is over {limit // 1024} KB; keep pages light")
+    return body
+
+
+def _logo(path: str) -> Asset:
+    suffix = Path(path).suffix.lower()
+    if suffix not in LOGO_TYPES:
+        raise ConfigError(f"SCREENER_LOGO: {path!r} is not an .svg, .png or .webp file")
+    body = _read("LOGO", path, MAX_LOGO_BYTES)
+    if suffix == ".svg":
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text = ""
+        if "<svg" not in text:
+            raise ConfigError(f"SCREENER_LOGO: {path!r} is not an SVG image (no <svg> in it)")
+    else:
+        signature, kind = _LOGO_SIGNATURES[suffix]
+        if not body.startswith(signature) or (suffix == ".webp" and body[8:12] != b"WEBP"):
+            raise ConfigError(f"SCREENER_LOGO: {path!r} is not {kind}, as its name says")
+    return Asset("logo" + suffix, body, LOGO_TYPES[suffix])
+
+
+def _theme(path: str) -> bytes:
+    body = _read("THEME_CSS", path, MAX_THEME_BYTES)
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"SCREENER_THEME_CSS: {path!r} is not UTF-8 text") from None
     return body
 
 
@@ -78,15 +121,8 @@ def load(app: Flask) -> Assets:
     frame = Asset("embed-frame.js", (static / "embed-frame.js").read_bytes(), "text/javascript")
     loader = Asset("embed.js", (static / "embed.js").read_bytes(), "text/javascript")
     if app.config["THEME_CSS"]:
-        css += b"\n/* Brand */\n" + _read("THEME_CSS", app.config["THEME_CSS"], 16 * 1024)
-    logo = None
-    if app.config["LOGO"]:
-        suffix = Path(app.config["LOGO"]).suffix.lower()
-        if suffix not in LOGO_TYPES:
-            raise ConfigError(f"SCREENER_LOGO must be an .svg, .png or .webp file, not {suffix!r}")
-        logo = Asset(
-            "logo" + suffix, _read("LOGO", app.config["LOGO"], MAX_LOGO_BYTES), LOGO_TYPES[suffix]
-        )
+        css += b"\n/* Brand */\n" + _theme(app.config["THEME_CSS"])
+    logo = _logo(app.config["LOGO"]) if app.config["LOGO"] else None
     return Assets(Asset("screener.css", css, "text/css"), logo, script, frame, loader)
 
 

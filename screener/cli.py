@@ -16,7 +16,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from screener import engine, verify
-from screener.config import ConfigError, from_environ
+from screener.config import ConfigError, check_metrics_host, from_environ, new_secret_key
 from screener.resources import default_rules_path, load_ruleset
 from screener.ruleset import Ruleset, RulesetError
 
@@ -31,13 +31,20 @@ def _configured_rules() -> Path:
     try:
         rules = from_environ(os.environ).get("RULES")
     except ConfigError as e:
-        _fail(str(e))
+        _fail_settings(e)
     return Path(rules) if rules else default_rules_path()
 
 
 def _fail(message: str, code: int = EXIT_PROBLEMS) -> NoReturn:
     click.echo(f"screener: {message}", err=True)
     sys.exit(code)
+
+
+def _fail_settings(error: ConfigError) -> NoReturn:
+    """Settings Screener cannot use: one line each (``screener: SCREENER_X: problem``), exit 2."""
+    for problem in error.problems or (str(error),):
+        click.echo(f"screener: {problem}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
 
 
 def _load(path: Path) -> Ruleset:
@@ -183,7 +190,7 @@ def report(rules: Path | None, fmt: str | None, output: Path | None, since: Path
     try:
         extra = from_environ(os.environ).get("TRANSLATIONS", [])
     except ConfigError as e:
-        _fail(str(e))
+        _fail_settings(e)
     text = render(
         ruleset,
         result,
@@ -266,7 +273,7 @@ def evaluate(rules: Path | None, answers: Any) -> None:
     try:
         number = from_environ(os.environ).get("EMERGENCY_NUMBER", "")
     except ConfigError as e:
-        _fail(str(e))
+        _fail_settings(e)
     ruleset = _load(rules or _configured_rules())
     number = number or emergency_number_for(ruleset.language)
     ruleset = ruleset.filled(placeholder_values(number, Translations(domain=DOMAIN)))
@@ -319,24 +326,39 @@ def evaluate(rules: Path | None, answers: Any) -> None:
 @click.option(
     "--dev",
     is_flag=True,
-    help="Development mode: allow a missing SCREENER_SECRET_KEY (a random key is made).",
+    help="Development mode: allow a missing SCREENER_SECRET_KEY (a random key is made; "
+    "a key that is set must still be strong).",
 )
 def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
-    """Serve Screener with the production server (gunicorn)."""
+    """Serve Screener with the production server (Granian).
+
+    Each request is read whole, within 10 seconds, before the app sees it: idle
+    or slow clients hold no worker (docs/deploy.md, "The server").
+
+    Refuses to start, with one line per problem on standard error and exit
+    status 2, when a SCREENER_* setting cannot be used: among them a missing
+    SCREENER_SECRET_KEY (make one with `screener keygen`) or a weak one. Exits 1
+    when the rules file has problems or does not pass `screener check`.
+    """
     from screener import create_app
     from screener.server import run
 
     try:
         settings = from_environ(os.environ)
     except ConfigError as e:
-        _fail(str(e))
+        _fail_settings(e)
     if not settings.get("SECRET_KEY") and not dev:
         _fail(
-            "SCREENER_SECRET_KEY is not set. Set it to a long random value (for example "
-            "the output of: python -c 'import secrets; print(secrets.token_urlsafe(32))'), "
-            "or use --dev to try Screener locally."
+            "SCREENER_SECRET_KEY: not set; make a key with `screener keygen` and set it, "
+            'such as: export SCREENER_SECRET_KEY="$(screener keygen)"; or use --dev to try '
+            "Screener locally with a throwaway key",
+            EXIT_BAD_INPUT,
         )
     if settings.get("METRICS_PORT"):
+        try:
+            check_metrics_host(settings.get("METRICS_HOST", "127.0.0.1"), settings["METRICS_PORT"])
+        except ConfigError as e:
+            _fail_settings(e)
         # Before prometheus_client is first imported: the workers' counts then add up.
         directory = tempfile.mkdtemp(prefix="screener-metrics-")
         master = os.getpid()
@@ -354,6 +376,8 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
         for problem in e.problems:
             click.echo(str(problem), err=True)
         _fail("the rules file has problems; nothing is served")
+    except ConfigError as e:
+        _fail_settings(e)
     ruleset = app.extensions["screener"].ruleset
     if ruleset.review is None or ruleset.review.status != "approved":
         click.echo(
@@ -372,4 +396,27 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
         f"on http://{host}:{port}/",
         err=True,
     )
-    run(app, host=host, port=port, workers=workers or os.cpu_count() or 1)
+    try:
+        run(app, host=host, port=port, workers=workers or os.cpu_count() or 1)
+    except ConfigError as e:
+        _fail_settings(e)
+
+
+@main.command()
+def keygen() -> None:
+    """Print a new random secret key for SCREENER_SECRET_KEY, and nothing else.
+
+    The key is 32 random bytes (256 bits) as 43 URL-safe base64 characters. Put
+    it where the server reads its settings, never in a repository or on a
+    command line; for example, in a shell, or in a systemd EnvironmentFile
+    only root can read:
+
+    \b
+        export SCREENER_SECRET_KEY="$(screener keygen)"
+        printf 'SCREENER_SECRET_KEY=%s\\n' "$(screener keygen)" >> /etc/screener/env
+
+    Every instance serving the same people needs the same key. To rotate it,
+    set a new one and list the old one in SCREENER_SECRET_KEY_FALLBACKS until
+    answers sealed with it have expired.
+    """
+    click.echo(new_secret_key())

@@ -24,6 +24,8 @@ from babel import Locale, UnknownLocaleError
 from babel.support import Translations
 from flask import Flask, current_app, g, request
 from flask_babel import Babel
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 from werkzeug.routing import BaseConverter
 from wtforms.i18n import messages_path
 
@@ -165,7 +167,11 @@ def load_languages(
         found = everything.match(tag)
         if found is None:
             why = problems.get(tag.replace("-", "_"), "has no catalog")
-            raise ConfigError(f"SCREENER_LANGUAGES names {tag!r}, but its translation {why}")
+            offered = ", ".join(language.tag for language in everything.offered)
+            raise ConfigError(
+                f"SCREENER_LANGUAGES: {tag!r} cannot be offered: its translation {why}; "
+                f"offered: {offered}"
+            )
         if found not in chosen:
             chosen.append(found)
     for code, why in problems.items():
@@ -205,15 +211,35 @@ def current() -> Language:
     """The language of this request's page or response (worked out once per request)."""
     language: Language | None = g.get("screener_current")
     if language is None:
-        picked = chosen()
+        picked = explicit = chosen()
+        environ = request.environ
         if picked is None:
-            accepted = [tag for tag, quality in request.accept_languages if quality > 0]
-            picked = negotiate(languages(), accepted) or languages().default
+            picked = _browsers_choice(languages(), environ.get("HTTP_ACCEPT_LANGUAGE", ""))
         language = g.screener_current = picked
         # For the response's Content-Language, and Vary when the browser chose it
         # (security.SecurityHeaders writes both).
-        request.environ[LANGUAGE_KEY] = (language.tag, chosen() is None)
+        environ[LANGUAGE_KEY] = (language.tag, explicit is None)
     return language
+
+
+# Accept-Language headers already worked out, per set of languages on offer: browsers
+# send few different ones, and each takes some parsing. Bounded, and emptied when full.
+_NEGOTIATED: dict[tuple[int, str], tuple[Languages, Language]] = {}
+_NEGOTIATED_MAX = 512
+
+
+def _browsers_choice(offered: Languages, header: str) -> Language:
+    """The language on offer an Accept-Language header picks, else the default."""
+    key = (id(offered), header)
+    found = _NEGOTIATED.get(key)
+    if found is not None and found[0] is offered:
+        return found[1]
+    accepted = [tag for tag, quality in parse_accept_header(header, LanguageAccept) if quality > 0]
+    picked = negotiate(offered, accepted) or offered.default
+    if len(_NEGOTIATED) >= _NEGOTIATED_MAX:
+        _NEGOTIATED.clear()
+    _NEGOTIATED[key] = (offered, picked)
+    return picked
 
 
 def negotiate(offered: Languages, accepted: Iterable[str]) -> Language | None:

@@ -137,16 +137,11 @@ def exposition(app: Flask) -> bytes:
 
 
 def serve_from_master(host: str, port: int) -> Any:
-    """Start the metrics listener in gunicorn's master, adding up every worker's files."""
+    """Start the metrics listener in the server's main process, adding up every worker's
+    files. A worker that exits leaves its counts behind, so they keep adding up (there
+    are no gauges, which would need the dead worker's files removed)."""
     from prometheus_client import CollectorRegistry, multiprocess, start_http_server
 
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     return start_http_server(port, addr=host, registry=registry)
-
-
-def worker_gone(pid: int) -> None:
-    """Tell the multiprocess collector a worker exited (gunicorn's child_exit hook)."""
-    from prometheus_client import multiprocess
-
-    multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]

@@ -22,6 +22,11 @@ The JSON is padded with spaces to the length of the longest answers the rules
 allow, so every token of a ruleset is as long as every other: a token's length
 says nothing about how far someone got or what they answered ("no" is shorter
 than "unsure").
+
+Whatever a correctly sealed token holds that is not a flat object of text to
+text no longer than that padding (nested lists, numbers, nulls, a JSON nested
+a thousand levels deep) is refused with TokenError like a tampered token,
+never with another exception.
 """
 
 from __future__ import annotations
@@ -45,8 +50,8 @@ _VERSION = 2
 _HEADER = struct.Struct(">BQ")  # version, sealed at
 _NONCE_BYTES = 12
 _TAG_BYTES = 16
-# Answers longer than the padding (only a bug could seal them) are padded to a multiple
-# of this, so even they show no more than a rough size.
+# Answers longer than the padding (only a bug could seal them, and opening refuses them)
+# are padded to a multiple of this, so even they show no more than a rough size.
 _PAD_BLOCK = 64
 # Clocks of instances behind one load balancer may differ a little; not by more.
 MAX_CLOCK_SKEW = 60
@@ -163,12 +168,26 @@ class TokenBox:
             raise TokenError("the token is dated in the future")
         if current - sealed_at > self.ttl_seconds:
             raise TokenError("the token has expired")
-        try:
-            answers = _JSON_IN.decode(payload.decode("utf-8"))
-        except ValueError as e:  # sealed with our key, so this would be our own bug
-            raise TokenError("the token holds no answers") from e
-        if not isinstance(answers, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in answers.items()
-        ):
-            raise TokenError("the token holds no answers")
-        return answers
+        return _answers(payload, self.padded_to)
+
+
+def _answers(payload: bytes, padded_to: int) -> dict[str, str]:
+    """The answers in a token's decrypted JSON; TokenError for anything else.
+
+    Only Screener can seal a token, so what fails here would be a bug of its own (or a
+    key that leaked): it is refused like any token that cannot be used, never trusted
+    and never allowed to fail in another way. Genuine answers are never longer than the
+    padding (it is the length of the longest answers the rules allow), so nothing longer
+    is even decoded; the JSON must be one flat object of text to text.
+    """
+    if padded_to and len(payload) > padded_to:
+        raise TokenError("the token holds more than any answers these rules allow")
+    try:
+        answers = _JSON_IN.decode(payload.decode("utf-8"))
+    except (ValueError, RecursionError) as e:  # UnicodeDecodeError is a ValueError
+        raise TokenError("the token holds no answers") from e
+    if not isinstance(answers, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in answers.items()
+    ):
+        raise TokenError("the token holds no answers")
+    return answers

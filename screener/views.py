@@ -155,9 +155,9 @@ def _after(
         return _question_page(pending, answers, review=True, asked=asked)
     if current is None:
         return _question_page(asked[0], answers, asked=asked)
-    ids = [q.id for q in ruleset.flow]
-    later = [q for q in asked if ids.index(q.id) > ids.index(current.id)]
-    return _question_page(later[0] if later else pending, answers, asked=asked)
+    position = ruleset.flow.index(current)
+    later = next((q for q in asked if ruleset.flow.index(q) > position), None)
+    return _question_page(later or pending, answers, asked=asked)
 
 
 # --------------------------------------------------------------------------- pages
@@ -182,12 +182,16 @@ def answer() -> str:
     answers = _answers()
     question = _posted_question(answers)
     review = request.form.get("review") == "1"
-    i18n.share_wtforms_catalog()
-    form = question_form(question, formdata=request.form)
-    if not form.validate():
-        errors = [str(e) for e in form.answer.errors]
+    given = request.form.get("answer")
+    if given not in question.values:
+        # Missing or not an option: the question's WTForms form words what is wrong. (An
+        # option needs no form: the form would accept exactly these values and no other.)
+        i18n.share_wtforms_catalog()
+        form = question_form(question, formdata=request.form)
+        form.validate()
+        errors = [str(e) for e in form.answer.errors] or [form.answer.problem()]
         return _question_page(question, answers, review=review, errors=errors)
-    answers = engine.relevant_answers(i18n.rules(), {**answers, question.id: form.answer.data})
+    answers = engine.relevant_answers(i18n.rules(), {**answers, question.id: given})
     return _after(answers, question, review=review, ended=True)
 
 
@@ -345,6 +349,8 @@ _PROBLEMS = {
     404: "not_found",
     405: "not_allowed",
     413: "too_large",
+    414: "too_large",  # an address too long
+    431: "too_large",  # headers too large
     500: "server_error",
 }
 
@@ -472,7 +478,15 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp, name="screening_in", url_prefix="/<language:lang>")
     app.register_blueprint(bp, name="embed_in", url_prefix="/embed/<language:lang>")
     app.add_url_rule("/embed.js", "embed_loader", embed_loader)
-    app.before_request(_reject_cross_site)
+    limit = app.config["MAX_CONTENT_LENGTH"]
+
+    def first_checks() -> None:
+        """Before any view: the request's size (security.refuse_oversized), then where
+        a form post comes from."""
+        security.refuse_oversized(limit)
+        _reject_cross_site()
+
+    app.before_request(first_checks)
     app.register_error_handler(HTTPException, _problem_page)
     app.register_error_handler(Exception, _server_error)
 

@@ -60,7 +60,8 @@ def started(
     cwd: str | None = None,
     log: Path | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """As ``running``, yielding the server's process (a gunicorn master's, for one)."""
+    """As ``running``, yielding the server's process (for `screener serve`, the main
+    process, whose children are the workers)."""
     output = open(log, "wb") if log is not None else subprocess.PIPE  # noqa: SIM115
     process = subprocess.Popen(
         command,

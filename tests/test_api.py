@@ -237,3 +237,85 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP)
 def test_api_matches_its_openapi_document(case: Any) -> None:
     """Schemathesis: no server error, and every response fits the document."""
     case.call_and_validate()
+
+
+# --------------------------------------------------------------------------- lang
+
+
+def taking_lang(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """(method, path) of every operation the document says takes ``lang``."""
+    return [
+        (method, path)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if any(p["name"] == "lang" for p in operation.get("parameters", []))
+    ]
+
+
+def call(api: FlaskClient, method: str, path: str, **kwargs: Any) -> Any:
+    if method == "post":
+        return api.post(path, json={"answers": all_no()}, **kwargs)
+    return api.open(path, method=method.upper(), **kwargs)
+
+
+def test_lang_is_exactly_one_of_the_documented_tags(api: FlaskClient) -> None:
+    """The tags the served document lists work as written; anything else, however
+    close, is a 400 problem that names them (a 414 when the address is too long)."""
+    document = api.get("/api/v1/openapi.json").get_json()
+    tags = document["components"]["schemas"]["Language"]["enum"]
+    assert tags == ["en-GB", "es"]
+    operations = taking_lang(document)
+    assert operations == [("get", "/api/v1/questionnaire"), ("post", "/api/v1/evaluate")]
+    for method, path in operations:
+        for tag in tags:
+            response = call(api, method, path, query_string={"lang": tag})
+            assert response.status_code == 200, (path, tag)
+            assert response.get_json()["language"] == tag
+            assert response.headers["Content-Language"] == tag
+        for tag in ["en", "ES", "en-gb", "EN-GB", "es-ES", "es-MX", "", " es", "es ", "x" * 4000]:
+            response = call(api, method, path, query_string={"lang": tag})
+            assert response.status_code == 400, (path, tag)
+            assert response.mimetype == "application/problem+json"
+            body = response.get_json()
+            assert body["title"] == "Unknown language"
+            assert all(known in body["detail"] for known in tags), body["detail"]
+        twice = call(api, method, path, query_string=[("lang", "es"), ("lang", "es")])
+        assert twice.status_code == 400, "lang is given once"
+        huge = call(api, method, path, query_string={"lang": "x" * 5000})
+        assert huge.status_code == 414 and huge.mimetype == "application/problem+json"
+        assert huge.get_json()["title"] == "Address too long"
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        ("es", "es"),
+        ("es-MX", "es"),
+        ("ES", "es"),
+        ("en", "en-GB"),
+        ("en-US, es;q=0.5", "en-GB"),
+        ("fr, es;q=0.8", "es"),
+        ("fr", "en-GB"),
+        ("", "en-GB"),
+    ],
+)
+def test_accept_language_is_still_matched_by_language(
+    api: FlaskClient, header: str, language: str
+) -> None:
+    """Without ``lang``, the browser's Accept-Language picks the nearest offered language,
+    as documented; ``lang`` itself is matched exactly."""
+    for method in ("get", "post"):
+        path = "/api/v1/questionnaire" if method == "get" else "/api/v1/evaluate"
+        response = call(api, method, path, headers={"Accept-Language": header})
+        assert response.status_code == 200
+        assert response.get_json()["language"] == language
+
+
+def test_the_document_says_lang_is_exact(api: FlaskClient) -> None:
+    document = api.get("/api/v1/openapi.json").get_json()
+    for method, path in taking_lang(document):
+        operation = document["paths"][path][method]
+        (parameter,) = [p for p in operation["parameters"] if p["name"] == "lang"]
+        assert "case-sensitive" in parameter["description"]
+        assert parameter["schema"] == {"$ref": "#/components/schemas/Language"}
+        assert {"400", "413", "414", "431"} <= set(operation["responses"])

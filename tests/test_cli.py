@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import json
+import re
+import secrets
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
+from flask import Flask
 
+from screener import config, server
 from screener.cli import main
 from screener.resources import default_rules_path, load_ruleset
 from screener.ruleset import Ruleset
 from tests.test_ruleset import MINI
+
+KEY = secrets.token_urlsafe(32)
 
 
 @pytest.fixture
@@ -147,8 +154,8 @@ def test_evaluate_fills_in_the_emergency_number(
     assert "112" in title and "999" not in title
     monkeypatch.setenv("SCREENER_EMERGENCY_NUMBER", "dial nine")
     result = runner.invoke(main, ["evaluate"], input=answers)
-    assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "SCREENER_EMERGENCY_NUMBER must be a phone number" in result.stderr
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.startswith("screener: SCREENER_EMERGENCY_NUMBER: must be a phone number")
 
 
 def test_evaluate_with_other_rules(runner: CliRunner, rules_file: Callable[[str], Path]) -> None:
@@ -190,28 +197,23 @@ def test_evaluate_with_broken_rules_exits_1(
 def test_serve_refuses_without_a_secret(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SCREENER_SECRET_KEY", raising=False)
     result = runner.invoke(main, ["serve"])
-    assert result.exit_code == 1
-    assert "SCREENER_SECRET_KEY is not set" in result.output
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(
+        "screener: SCREENER_SECRET_KEY: not set; make a key with `screener keygen`"
+    )
 
 
 def test_serve_refuses_invalid_rules(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch, rules_file: Callable[[str], Path]
 ) -> None:
     path = rules_file(MINI.replace("    outcome: high", "    outcome: nowhere"))
-    monkeypatch.setenv("SCREENER_SECRET_KEY", "k")
+    monkeypatch.setenv("SCREENER_SECRET_KEY", KEY)
     monkeypatch.setenv("SCREENER_RULES", str(path))
     result = runner.invoke(main, ["serve"])
     assert result.exit_code == 1
     assert f"{path}:16:" in result.output
     assert "nothing is served" in result.output
-
-
-def test_serve_refuses_bad_settings(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SCREENER_SECRET_KEY", "k")
-    monkeypatch.setenv("SCREENER_ANSWERS_TTL", "soon")
-    result = runner.invoke(main, ["serve"])
-    assert result.exit_code == 1
-    assert "SCREENER_ANSWERS_TTL must be a whole number of seconds" in result.output
 
 
 def test_console_script_is_installed() -> None:
@@ -247,9 +249,220 @@ def test_serve_refuses_rules_that_fail_the_check(
             "    when: {question: b, in: [yes, unsure]}", "    when: {question: b, is: yes}"
         )
     )
-    monkeypatch.setenv("SCREENER_SECRET_KEY", "k")
+    monkeypatch.setenv("SCREENER_SECRET_KEY", KEY)
     monkeypatch.setenv("SCREENER_RULES", str(path))
     result = runner.invoke(main, ["serve"])
     assert result.exit_code == 1
     assert "[monotone] question 'b'" in result.output
     assert "does not pass screener check; nothing is served" in result.output
+
+
+# --------------------------------------------------------------------------- serve's settings
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[Flask]:
+    """No SCREENER_* setting but those a test gives, and `screener serve` never serves:
+    the app it would have run is recorded instead."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("SCREENER_"):
+            monkeypatch.delenv(name)
+    apps: list[Flask] = []
+
+    def run(app: Flask, **options: Any) -> None:
+        apps.append(app)
+
+    monkeypatch.setattr(server, "run", run)
+    return apps
+
+
+def refused(result: Result, key: str) -> str:
+    """The one line naming the setting ``key`` in a refusal: exit 2, no traceback."""
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    named = [line for line in result.stderr.splitlines() if line.startswith("screener: SCREENER_")]
+    assert len(named) == 1, result.stderr
+    assert named[0].startswith(f"screener: SCREENER_{key}: "), named
+    return named[0]
+
+
+WEAK = "passwordpasswordpasswordpasswordpassword1234"
+
+# At least one bad value of every setting (a test checks every setting has one), with
+# what its line says. "{tmp}" is a fresh directory with nothing in it.
+BAD_SETTINGS = [
+    ("RULES", "{tmp}/missing.yaml", "no such file '{tmp}/missing.yaml'"),
+    ("RULES", "{tmp}", "'{tmp}' is a directory, not a rules file"),
+    ("SECRET_KEY", "password", "is too short"),
+    ("SECRET_KEY_FALLBACKS", f"{KEY},{WEAK}", "entry 2 is not random"),
+    ("ANSWERS_TTL", "soon", "must be a whole number of seconds, not 'soon'"),
+    ("KIOSK", "maybe", "must be 1 or 0, not 'maybe'"),
+    ("KIOSK_IDLE", "5", "must be at least 10 seconds, not 5"),
+    ("KIOSK_RESULT_IDLE", "3 minutes", "must be a whole number of seconds"),
+    ("KIOSK_COUNTDOWN", "10", "must be at least 20 seconds, not 10"),
+    ("TIMEZONE", "Mars/Olympus", "'Mars/Olympus' is not a known time zone"),
+    ("EMBED_ORIGINS", "https://*.example.org", "'https://*.example.org' is not an origin"),
+    ("LANGUAGES", "xx", "'xx' cannot be offered: its translation has no catalog; offered: en-GB"),
+    ("LANGUAGES", "en-GB,not a tag", "'not a tag' is not a language tag"),
+    ("TRANSLATIONS", "{tmp}/catalogs", "no such directory '{tmp}/catalogs'"),
+    ("METRICS_PORT", "70000", "must be a port number from 1 to 65535, not 70000"),
+    ("METRICS_HOST", "metrics host", "'metrics host' is not an IP address or a host name"),
+    ("FORWARDED_ALLOW_IPS", "my-proxy", "'my-proxy' is not an IP address or network"),
+    ("FORWARDED_ALLOW_IPS", "10.0.0.0/33", "'10.0.0.0/33' is not an IP address or network"),
+    ("BRAND_NAME", "   ", "is empty"),
+    ("BRAND_NAME", "Clinic\x1b[31m", "has a control character"),
+    ("BRAND_NAME", "Clinic " * 30, "is 209 characters long; keep it to 80 at most"),
+    ("LOGO", "{tmp}/logo.svg", "no such file '{tmp}/logo.svg'"),
+    ("LOGO", "{tmp}/logo.gif", "'{tmp}/logo.gif' is not an .svg, .png or .webp file"),
+    ("THEME_CSS", "{tmp}", "'{tmp}' is a directory, not a file"),
+    ("THEME_CSS", "{tmp}/theme.css", "no such file"),
+    ("EMERGENCY_NUMBER", "call 999", "must be a phone number such as 999 or 112"),
+]
+
+# Keys that are refused, with the start of what is said about them.
+BAD_KEYS = [
+    ("SECRET_KEY", "a", "is too short"),
+    ("SECRET_KEY", " ", "is not written as a key"),
+    ("SECRET_KEY", "password", "is too short"),
+    ("SECRET_KEY", "a" * 64, "is not random"),
+    ("SECRET_KEY", "ab" * 32, "is not random"),
+    ("SECRET_KEY", "correcthorsebatterystaple" * 2, "is not random"),
+    ("SECRET_KEY", "thisismysupersecretkeyforthescreenerservice", "is not random"),
+    ("SECRET_KEY", secrets.token_urlsafe(24), "is too short"),  # looks right, 192 bits
+    ("SECRET_KEY", "serve test key", "is not written as a key"),
+    ("SECRET_KEY_FALLBACKS", "a" * 64, "entry 1 is not random"),
+    ("SECRET_KEY_FALLBACKS", f"{KEY},,{secrets.token_hex(16)}", "entry 3 is too short"),
+]
+
+
+def test_every_setting_has_a_bad_value_in_the_table() -> None:
+    assert {key for key, _, _ in BAD_SETTINGS} == {s.key for s in config.SETTINGS}
+
+
+@pytest.mark.parametrize(("key", "value", "message"), BAD_SETTINGS + BAD_KEYS)
+def test_serve_refuses_a_bad_setting_in_one_line(
+    runner: CliRunner, served: list[Flask], tmp_path: Path, key: str, value: str, message: str
+) -> None:
+    env = {"SCREENER_SECRET_KEY": KEY, f"SCREENER_{key}": value.format(tmp=tmp_path)}
+    result = runner.invoke(main, ["serve"], env=env)
+    line = refused(result, key)
+    assert line.startswith(f"screener: SCREENER_{key}: {message.format(tmp=tmp_path)}"), line
+    assert not served
+    if key.startswith("SECRET_KEY"):
+        assert line.endswith("make a key with `screener keygen`")
+        for secret in filter(None, value.split(",")):
+            if len(secret) >= 8:
+                assert secret[:8] not in line and secret[-8:] not in line
+
+
+def test_serve_checks_a_key_in_development_mode_too(runner: CliRunner, served: list[Flask]) -> None:
+    result = runner.invoke(main, ["serve", "--dev"], env={"SCREENER_SECRET_KEY": "a" * 64})
+    refused(result, "SECRET_KEY")
+    assert not served
+
+
+def test_serve_in_development_mode_makes_a_strong_random_key(
+    runner: CliRunner, served: list[Flask]
+) -> None:
+    result = runner.invoke(main, ["serve", "--dev"])
+    assert result.exit_code == 0, result.output
+    (app,) = served
+    assert config.secret_key_problem(app.config["SECRET_KEY"]) is None
+
+
+def test_serve_uses_a_strong_key(runner: CliRunner, served: list[Flask]) -> None:
+    result = runner.invoke(main, ["serve"], env={"SCREENER_SECRET_KEY": KEY})
+    assert result.exit_code == 0, result.output
+    assert served[0].config["SECRET_KEY"] == KEY
+    assert KEY not in result.output
+
+
+def test_serve_gives_each_bad_setting_its_own_line(runner: CliRunner, served: list[Flask]) -> None:
+    env = {"SCREENER_SECRET_KEY": "password", "SCREENER_KIOSK": "maybe", "SCREENER_LOGO": "x.gif"}
+    result = runner.invoke(main, ["serve"], env=env)
+    assert result.exit_code == 2
+    assert [line.split(":")[1] for line in result.stderr.splitlines()] == [
+        " SCREENER_SECRET_KEY",
+        " SCREENER_KIOSK",
+    ], "the logo is checked when the app is built, after the settings are read"
+
+
+def test_serve_refuses_a_metrics_host_that_does_not_resolve(
+    runner: CliRunner, served: list[Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import socket
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", fails)
+    env = {
+        "SCREENER_SECRET_KEY": KEY,
+        "SCREENER_METRICS_PORT": "9464",
+        "SCREENER_METRICS_HOST": "metrics.invalid",
+    }
+    result = runner.invoke(main, ["serve"], env=env)
+    line = refused(result, "METRICS_HOST")
+    assert line.startswith("screener: SCREENER_METRICS_HOST: cannot resolve 'metrics.invalid'")
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ and not served
+
+
+def test_serve_reports_a_setting_the_server_cannot_use(
+    runner: CliRunner, served: list[Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """server.run raises ConfigError for what only it can find, such as a port in use."""
+
+    def in_use(app: Flask, **options: Any) -> None:
+        raise config.ConfigError("SCREENER_METRICS_PORT: port 9464 on 127.0.0.1 is already in use")
+
+    monkeypatch.setattr(server, "run", in_use)
+    result = runner.invoke(main, ["serve"], env={"SCREENER_SECRET_KEY": KEY})
+    line = refused(result, "METRICS_PORT")
+    assert line == "screener: SCREENER_METRICS_PORT: port 9464 on 127.0.0.1 is already in use"
+
+
+def test_other_commands_refuse_bad_settings_with_exit_2(
+    runner: CliRunner, served: list[Flask], tmp_path: Path
+) -> None:
+    result = runner.invoke(main, ["check"], env={"SCREENER_RULES": str(tmp_path / "x.yaml")})
+    assert refused(result, "RULES") == f"screener: SCREENER_RULES: no such file '{tmp_path}/x.yaml'"
+    result = runner.invoke(main, ["report"], env={"SCREENER_TRANSLATIONS": str(tmp_path / "no")})
+    refused(result, "TRANSLATIONS")
+
+
+GOOD_KEYS = [
+    secrets.token_urlsafe(32),
+    secrets.token_hex(32),
+    secrets.token_hex(32).upper(),
+    secrets.token_urlsafe(64),
+]
+
+
+@pytest.mark.parametrize("key", GOOD_KEYS)
+def test_good_keys_are_accepted(key: str) -> None:
+    """Fresh random keys: read as settings, as the server would, without starting one."""
+    assert config.from_environ(
+        {"SCREENER_SECRET_KEY": key, "SCREENER_SECRET_KEY_FALLBACKS": f"{KEY},{key}"}
+    ) == {"SECRET_KEY": key, "SECRET_KEY_FALLBACKS": [KEY, key]}
+
+
+def test_keygen_prints_a_new_strong_key(runner: CliRunner) -> None:
+    keys = set()
+    for _ in range(20):
+        result = runner.invoke(main, ["keygen"])
+        assert result.exit_code == 0 and result.stderr == ""
+        assert re.fullmatch(r"[A-Za-z0-9_-]{43}\n", result.stdout), result.stdout
+        key = result.stdout[:-1]
+        assert config.secret_key_problem(key) is None
+        keys.add(key)
+    assert len(keys) == 20
+
+
+def test_keygen_says_how_to_use_it(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["keygen", "--help"])
+    assert result.exit_code == 0
+    assert 'export SCREENER_SECRET_KEY="$(screener keygen)"' in result.output

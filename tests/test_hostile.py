@@ -3,12 +3,15 @@
 Thousands of requests in every run: random and missing fields, repeated fields,
 huge values, bytes that are not UTF-8, wrong methods, and tokens that are
 tampered, truncated, expired, sealed with another key or for another version
-of the rules. Whatever arrives: never a server error, never a traceback in a
-response, and never an outcome from a token that failed verification.
+of the rules, or sealed with the real key around something that is not answers
+(JSON nested a thousand deep, lists, numbers, ids that are not questions).
+Whatever arrives: never a server error, never a traceback in a response, and
+never an outcome from a token that failed verification.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +27,7 @@ from werkzeug.test import TestResponse
 from screener import create_app
 from screener.state import TokenBox
 from tests.conftest import SECRET
+from tests.test_state import NOT_ANSWERS, seal_bytes
 
 # Enough to matter, little enough for CI: about 5,000 requests in all.
 MANY = settings(
@@ -157,6 +161,128 @@ def test_sealed_nonsense_never_gives_an_outcome(app: Flask, client: FlaskClient)
             assert response.status_code == 400 and not shows_an_outcome(response)
         elif step in ("start", "back", "check", "result", "renew"):  # the rest name a question
             assert response.status_code == 200, "genuine answers always get a page"
+
+    check()
+
+
+def expired_heading(client: FlaskClient, path: str) -> str:
+    """The heading of the "answers expired" page at this address (in its language)."""
+    page = client.post(path, data={"token": "garbage"})
+    assert page.status_code == 400
+    h1 = BeautifulSoup(page.get_data(as_text=True), "html.parser").h1
+    assert h1 is not None
+    return h1.get_text(" ", strip=True)
+
+
+def sealed_not_answers(app: Flask) -> dict[str, str]:
+    """Correctly sealed tokens, under the app's own key and for its rules, holding what
+    no page ever seals: each must get the "answers expired" page."""
+    ruleset = app.extensions["screener"].ruleset
+    ids = [q.id for q in ruleset.flow]
+    padded = box(app).padded_to
+    genuine = json.dumps(all_answers(app, "unsure"), separators=(",", ":")).encode()
+    contents: dict[str, bytes] = {
+        **NOT_ANSWERS,
+        "an id with no answer": b'{"for_you": ""}',
+        "an answer the question does not have": b'{"for_you": "maybe"}',
+        "ids that are not questions": b'{"for_you": "yes", "fever": "no", "": "yes"}',
+        "every question answered, and more": json.dumps(
+            {**all_answers(app), "extra": "no"}, separators=(",", ":")
+        ).encode(),
+        "as many keys as the padding holds": json.dumps(
+            {f"{i:x}": "" for i in range(padded // 8)}, separators=(",", ":")
+        ).encode()[:padded],
+        "as many keys as a token holds": json.dumps(
+            {f"{i:x}": "" for i in range(600)}, separators=(",", ":")
+        ).encode(),
+        "one byte over the padding": genuine.ljust(padded + 1),
+        "the ids as a list": json.dumps(ids).encode(),
+    }
+    return {name: seal_bytes(box(app), payload) for name, payload in contents.items()}
+
+
+def test_sealed_tokens_that_hold_no_answers_get_the_expired_page(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Whatever a genuinely sealed token holds that is not answers to these rules (as
+    only a bug, or someone with the key, could seal), every address that takes a token,
+    under every prefix, gives the "answers expired" page: never a 500, never a page."""
+    tokens = sealed_not_answers(app)
+    for prefix in PREFIXES:
+        for step in STEPS:
+            path = f"{prefix}/{step}"
+            heading = expired_heading(client, path)
+            for name, token in tokens.items():
+                fields = {"token": token, "question": "for_you", "answer": "yes", "step": "check"}
+                response = client.post(path, data=fields)
+                sane(response)
+                assert response.status_code == 400, (path, name, response.status_code)
+                assert not shows_an_outcome(response)
+                h1 = BeautifulSoup(response.get_data(as_text=True), "html.parser").h1
+                assert h1 is not None and h1.get_text(" ", strip=True) == heading, (path, name)
+
+
+def test_the_longest_genuine_answers_just_fit_the_bound(app: Flask) -> None:
+    """The bound on what a token may hold is the padding, and the longest answers these
+    rules allow just fit it: no genuine token is ever refused for its size."""
+    longest = {q.id: max(q.values, key=len) for q in app.extensions["screener"].ruleset.flow}
+    assert len(json.dumps(longest, separators=(",", ":"))) == box(app).padded_to
+    assert box(app).open(box(app).seal(longest)) == longest
+
+
+json_values: Callable[[], st.SearchStrategy[Any]] = lambda: st.recursive(  # noqa: E731
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner, max_size=5)
+    ),
+    max_leaves=20,
+)
+
+
+def test_any_sealed_json_or_bytes_is_refused_or_a_page(app: Flask, client: FlaskClient) -> None:
+    """Any JSON value (or any bytes, or a nesting of any depth) in a sealed token: a
+    page for genuine answers, the expired page for anything else; never a 500."""
+
+    @MANY
+    @given(
+        payload=st.one_of(
+            json_values().map(lambda v: json.dumps(v).encode()),
+            st.binary(max_size=700),
+            st.integers(min_value=1, max_value=3000).map(lambda n: b"[" * n + b"]" * n),
+            st.integers(min_value=1, max_value=3000).map(lambda n: b'{"a":' * n),
+        ),
+        prefix=st.sampled_from(PREFIXES),
+        step=st.sampled_from(STEPS),
+    )
+    def check(payload: bytes, prefix: str, step: str) -> None:
+        payload = payload[:6000]  # more than a token can hold would be refused unread
+        path = f"{prefix}/{step}"
+        response = client.post(path, data={"token": seal_bytes(box(app), payload)})
+        sane(response)
+        if not genuine(payload):
+            assert response.status_code == 400 and not shows_an_outcome(response)
+            if path not in headings:
+                headings[path] = expired_heading(client, path)
+            h1 = BeautifulSoup(response.get_data(as_text=True), "html.parser").h1
+            assert h1 is not None and h1.get_text(" ", strip=True) == headings[path]
+
+    ruleset = app.extensions["screener"].ruleset
+    headings: dict[str, str] = {}
+
+    def genuine(payload: bytes) -> bool:
+        """Whether the bytes are answers to these rules that a page could have sealed."""
+        try:
+            answers = json.loads(payload)
+        except (ValueError, RecursionError):
+            return False
+        return (
+            len(payload) <= box(app).padded_to
+            and isinstance(answers, dict)
+            and all(
+                k in ruleset.question_by_id and v in ruleset.question_by_id[k].values
+                for k, v in answers.items()
+            )
+        )
 
     check()
 
@@ -327,18 +453,6 @@ def test_a_replayed_token_gives_the_same_page_again(app: Flask, client: FlaskCli
 
 
 def test_the_api_with_any_json(client: FlaskClient) -> None:
-    json_values: Callable[[], st.SearchStrategy[Any]] = lambda: st.recursive(  # noqa: E731
-        st.none()
-        | st.booleans()
-        | st.integers()
-        | st.floats(allow_nan=False)
-        | st.text(max_size=20),
-        lambda inner: (
-            st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner, max_size=5)
-        ),
-        max_leaves=20,
-    )
-
     @MANY
     @given(
         body=st.one_of(

@@ -336,10 +336,16 @@ def test_embedded_spanish_pages_say_the_translation_is_unreviewed(client: FlaskC
     assert page.text.count(note) == 1
 
 
-def test_the_api_matches_a_language_by_its_tag_or_its_language(client: FlaskClient) -> None:
-    assert client.get("/api/v1/questionnaire?lang=en").get_json()["language"] == ENGLISH
-    body = client.get("/api/v1/questionnaire?lang=es-MX").get_json()
+def test_the_api_takes_a_language_by_its_exact_tag_or_accept_language(
+    client: FlaskClient,
+) -> None:
+    assert client.get("/api/v1/questionnaire?lang=en-GB").get_json()["language"] == ENGLISH
+    body = client.get("/api/v1/questionnaire?lang=es").get_json()
     assert body["language"] == SPANISH and body["translation_review"] == "draft"
+    for loose in ("en", "es-MX"):  # ?lang= is exact, as the OpenAPI document says
+        assert client.get(f"/api/v1/questionnaire?lang={loose}").status_code == 400
+    asked = client.get("/api/v1/questionnaire", headers={"Accept-Language": "es-MX"})
+    assert asked.get_json()["language"] == SPANISH  # the browser's choice, matched loosely
     assert client.get("/api/v1/questionnaire").get_json()["translation_review"] == "source"
 
 

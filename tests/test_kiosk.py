@@ -22,9 +22,9 @@ def test_kiosk_settings() -> None:
         "KIOSK": True,
         "KIOSK_IDLE": 45,
     }
-    with pytest.raises(ConfigError, match="SCREENER_KIOSK_COUNTDOWN must be at least 20 seconds"):
+    with pytest.raises(ConfigError, match="SCREENER_KIOSK_COUNTDOWN: must be at least 20 seconds"):
         from_environ({"SCREENER_KIOSK_COUNTDOWN": "10"})
-    with pytest.raises(ConfigError, match="SCREENER_KIOSK must be 1 or 0"):
+    with pytest.raises(ConfigError, match="SCREENER_KIOSK: must be 1 or 0"):
         from_environ({"SCREENER_KIOSK": "maybe"})
 
 

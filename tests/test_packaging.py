@@ -60,7 +60,7 @@ def test_wheel_in_a_fresh_venv(tmp_path: Path) -> None:
     with running(
         [str(bin_dir / "screener"), "serve", "--port", str(port), "--workers", "1"],
         port,
-        {"SCREENER_SECRET_KEY": "wheel test"},
+        {"SCREENER_SECRET_KEY": "O3laaPZpOthf6QFjVzPjkJxtYhubjQnlP-0P5vSab-w"},
         cwd=str(where),
     ) as base:
         import urllib.request

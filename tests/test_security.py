@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import io
+import json
 import re
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from flask import Flask, session
+from flask import Flask, redirect, session, url_for
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from screener import create_app
-from screener.security import UNUSED_FEATURES
+from screener.security import (
+    MAX_HEADER_BYTES,
+    MAX_HEADER_FIELDS,
+    MAX_TARGET,
+    UNUSED_FEATURES,
+    header_size,
+    relative_location,
+)
 from tests.conftest import SECRET
 
 HOST = "https://www.example.org"
@@ -29,8 +39,9 @@ def policy(response: TestResponse) -> dict[str, list[str]]:
     return {p[0]: p[1:] for p in parts}
 
 
-def requests(app: Flask) -> list[tuple[str, str]]:
-    """(method, path) for every route the app has, with its placeholders filled in."""
+def requests(app: Flask, *, every_method: bool = False) -> list[tuple[str, str]]:
+    """(method, path) for every route the app has, with its placeholders filled in; with
+    ``every_method``, HEAD and OPTIONS too."""
     assets = app.extensions["screener_assets"]
     fill = {"<language:lang>": "es", "<path:path>": assets.stylesheet.path}
     found = []
@@ -40,7 +51,8 @@ def requests(app: Flask) -> list[tuple[str, str]]:
             path = path.replace(placeholder, value)
         path = path.replace("<path:filename>", "screener.css")
         assert "<" not in path, f"no value for a placeholder in {rule.rule}"
-        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+        skipped = set() if every_method else {"HEAD", "OPTIONS"}
+        for method in sorted((rule.methods or set()) - skipped):
             found.append((method, path))
     return found
 
@@ -53,7 +65,7 @@ def send(client: FlaskClient, method: str, path: str) -> TestResponse:
 
 def check_headers(response: TestResponse, path: str, *, secure: bool = False) -> None:
     csp = policy(response)
-    embed = path.startswith("/embed/")
+    embed = path == "/embed" or path.startswith("/embed/")
     assert csp["default-src"] == ["'none'"]
     nonce = [s for s in csp["script-src"] if s.startswith("'nonce-")]
     assert len(nonce) == 1 and len(nonce[0]) >= len("'nonce-'") + 22, "a long random nonce"
@@ -245,3 +257,325 @@ def test_a_failure_after_the_page_logs_where_not_what(
     assert response.status_code == 500
     assert "unhandled ValueError on GET / at" in caplog.text
     assert "severe_pain" not in caplog.text and "Traceback" not in caplog.text
+
+
+# --------------------------------------------------------------------------- every response
+
+LIMIT = 64 * 1024  # MAX_CONTENT_LENGTH
+
+
+@pytest.fixture(scope="module")
+def strict() -> Flask:
+    """The app as production runs it (a failure is a page, not an exception), with
+    addresses that fail, for a 500 of each kind."""
+    app = create_app({"SECRET_KEY": SECRET, "EMBED_ORIGINS": [HOST]})
+
+    def fail() -> str:
+        raise ValueError("a failure of the test's own making")
+
+    for prefix in ("", "/embed", "/api/v1"):
+        app.add_url_rule(f"{prefix}/test-only-failure", f"test_only_failure{prefix}", fail)
+    return app
+
+
+def chunked(
+    client: FlaskClient, method: str, path: str, body: bytes, *, terminated: bool = True
+) -> TestResponse:
+    """A request whose body comes without a Content-Length, as chunked encoding sends it
+    (the server de-chunks it and says the stream ends with it, if ``terminated``)."""
+    return client.open(
+        path,
+        method=method,
+        input_stream=io.BytesIO(body),
+        content_type="application/json" if path.startswith("/api/") else FORM,
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True} if terminated else {},
+    )
+
+
+def with_length(client: FlaskClient, method: str, path: str, body: bytes) -> TestResponse:
+    """A request whose body comes with its Content-Length."""
+    kind = "application/json" if path.startswith("/api/") else FORM
+    return client.open(path, method=method, data=body, content_type=kind)
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def too_large_body(client: FlaskClient, method: str, path: str) -> TestResponse:
+    return with_length(client, method, path, b"x" * (LIMIT + 1))
+
+
+def too_large_chunked(client: FlaskClient, method: str, path: str) -> TestResponse:
+    return chunked(client, method, path, b"x" * (LIMIT + 1))
+
+
+def too_long_target(client: FlaskClient, method: str, path: str) -> TestResponse:
+    return client.open(f"{path}?pad={'x' * 4100}", method=method)
+
+
+def too_many_headers(client: FlaskClient, method: str, path: str) -> TestResponse:
+    return client.open(path, method=method, headers=[(f"X-Pad-{i}", "x") for i in range(101)])
+
+
+def too_large_headers(client: FlaskClient, method: str, path: str) -> TestResponse:
+    return client.open(path, method=method, headers={"X-Pad": "x" * (16 * 1024)})
+
+
+def page_language(path: str) -> str:
+    """The language a page at this address is drawn in (the default one unless the
+    address names another)."""
+    parts = path.strip("/").split("/")
+    if parts[:1] == ["embed"]:
+        parts = parts[1:]
+    return "es" if parts[:1] == ["es"] else "en-GB"
+
+
+def says_error(app: Flask, response: TestResponse, method: str, path: str, status: int) -> None:
+    """The error as this address gives errors: problem+json under /api, else Screener's
+    page for it in the page's language; with every security header."""
+    assert response.status_code == status, (method, path, response.status_code)
+    check_headers(response, path)
+    if path.startswith("/api/"):
+        assert response.mimetype == "application/problem+json", (method, path)
+        if method != "HEAD":
+            assert response.get_json()["status"] == status
+        return
+    assert response.mimetype == "text/html", (method, path)
+    if method == "HEAD":
+        return
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    tag = page_language(path)
+    offered = {lang.tag: lang for lang in app.extensions["screener_languages"].offered}
+    title = offered[tag].catalog.gettext("Too much was sent")
+    assert soup.html is not None and soup.html["lang"] == tag, (method, path)
+    assert soup.h1 is not None and soup.h1.get_text(strip=True) == title, (method, path)
+
+
+TOO_MUCH = {
+    "body with a Content-Length": (too_large_body, 413),
+    "chunked body": (too_large_chunked, 413),
+    "request target": (too_long_target, 414),
+    "header fields": (too_many_headers, 431),
+    "header bytes": (too_large_headers, 431),
+}
+
+
+@pytest.mark.parametrize("case", TOO_MUCH)
+def test_too_much_of_anything_is_refused_on_every_route(app: Flask, case: str) -> None:
+    """Whether or not the route reads a body, looks at its query or at any header: 413,
+    414 or 431, before anything else, as problem+json under /api and as Screener's own
+    page (in the page's language) everywhere else."""
+    send_it, status = TOO_MUCH[case]
+    client = app.test_client()
+    found = requests(app, every_method=True)
+    assert {"GET", "HEAD", "OPTIONS", "POST"} <= {method for method, _ in found}
+    for method, path in found:
+        says_error(app, send_it(client, method, path), method, path, status)
+    for path in ("/nowhere", "/es/nowhere", "/embed/es/nowhere", "/api/v1/nowhere"):
+        says_error(app, send_it(client, "GET", path), "GET", path, status)
+
+
+def test_bodies_up_to_the_limit_are_read_whole_with_or_without_a_length(app: Flask) -> None:
+    """A chunked body is read like any other, to the last byte of the limit."""
+    client = app.test_client()
+    for send_it in (with_length, chunked):
+        # The whole body is read: a token of exactly what fits is refused for being a bad
+        # token (400), not for its size, and not cut short.
+        body = b"token=" + b"A" * (LIMIT - len("token="))
+        assert send_it(client, "POST", "/result", body).status_code == 400
+        assert send_it(client, "GET", "/", b"x" * LIMIT).status_code == 200
+    first = chunked(client, "POST", "/start", b"")
+    assert first.status_code == 200 and b'name="question" value="for_you"' in first.data
+    token = BeautifulSoup(first.data, "html.parser").select_one("main input[name=token]")
+    assert token is not None
+    body = f"token={token['value']}&question=for_you&answer=yes".encode()
+    second = chunked(client, "POST", "/answer", body)
+    assert second.status_code == 200 and b'name="question" value="cannot_urinate"' in second.data
+    answers = json.dumps({"answers": {"for_you": "yes", "cannot_urinate": "yes"}}).encode()
+    evaluated = chunked(client, "POST", "/api/v1/evaluate", answers)
+    assert evaluated.status_code == 200 and evaluated.get_json()["outcome"]["id"] == "emergency"
+
+
+class Unreadable(io.BytesIO):
+    """A request stream that must not be read: WSGI forbids reading a body of unknown
+    length unless the server says the stream ends with it."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        raise AssertionError("a body without a length was read from an open stream")
+
+    readline = read1 = read
+
+    def readinto(self, buffer: Any) -> int:
+        raise AssertionError("a body without a length was read from an open stream")
+
+
+def test_a_body_of_unknown_length_is_never_read_from_an_open_stream(app: Flask) -> None:
+    client = app.test_client()
+    for method, path in (("GET", "/"), ("POST", "/start"), ("GET", "/healthz")):
+        response = client.open(
+            path, method=method, input_stream=Unreadable(), headers={"Transfer-Encoding": "chunked"}
+        )
+        assert response.status_code == 200, path
+
+
+def test_the_limits_are_exact(app: Flask) -> None:
+    """Up to each limit is answered; one more is refused."""
+    client = app.test_client()
+    # The request target: the path percent-encoded as sent, and the query.
+    exact = "/?" + "x" * (MAX_TARGET - 2)
+    assert client.get(exact).status_code == 200
+    assert client.get(exact + "x").status_code == 414
+    encoded = "/" + "%C3%A9" * (MAX_TARGET // 6 + 1)  # under 1,400 bytes decoded
+    assert client.get(encoded).status_code == 414
+    assert client.get("/" + "%C3%A9" * (MAX_TARGET // 6 - 1)).status_code == 404
+    # Header fields and bytes, beside those the test client sends itself.
+    probe = client.get("/")
+    size, fields = header_size(probe.request.environ)
+    extra = [(f"X-{i}", "x") for i in range(MAX_HEADER_FIELDS - fields)]
+    assert client.get("/", headers=extra).status_code == 200
+    assert client.get("/", headers=[*extra, ("X-One-More", "x")]).status_code == 431
+    pad = MAX_HEADER_BYTES - size - len("X-Pad: \r\n")
+    assert client.get("/", headers={"X-Pad": "x" * pad}).status_code == 200
+    assert client.get("/", headers={"X-Pad": "x" * (pad + 1)}).status_code == 431
+
+
+def test_every_kind_of_response_carries_every_security_header(app: Flask, strict: Flask) -> None:
+    """Pages, errors of every status, redirects, HEAD and OPTIONS: all of them."""
+    client, failing = app.test_client(), strict.test_client()
+    garbage = {"token": "garbage"}
+    cases: list[tuple[str, int, TestResponse]] = [
+        ("/", 200, client.get("/")),
+        ("/es", 308, client.get("/es")),
+        ("/embed", 308, client.get("/embed")),
+        ("/finish", 303, client.get("/finish")),
+        ("/embed/finish", 303, client.get("/embed/finish")),
+        ("/result", 400, client.post("/result", data=garbage)),
+        ("/embed/es/result", 400, client.post("/embed/es/result", data=garbage)),
+        ("/api/v1/evaluate", 400, client.post("/api/v1/evaluate", data="{", content_type=JSON)),
+        ("/api/v1/questionnaire", 400, client.get("/api/v1/questionnaire?lang=en")),
+        ("/answer", 403, client.post("/answer", headers={"Sec-Fetch-Site": "cross-site"})),
+        ("/nowhere", 404, client.get("/nowhere")),
+        ("/embed/nowhere", 404, client.get("/embed/nowhere")),
+        ("/api/v1/nowhere", 404, client.get("/api/v1/nowhere")),
+        ("/answer", 405, client.get("/answer")),
+        ("/embed/answer", 405, client.put("/embed/answer")),
+        ("/api/v1/evaluate", 405, client.get("/api/v1/evaluate")),
+        ("/answer", 413, too_large_body(client, "POST", "/answer")),
+        ("/embed/answer", 413, too_large_chunked(client, "POST", "/embed/answer")),
+        ("/api/v1/evaluate", 413, too_large_chunked(client, "POST", "/api/v1/evaluate")),
+        ("/", 414, too_long_target(client, "GET", "/")),
+        ("/embed/", 414, too_long_target(client, "GET", "/embed/")),
+        ("/api/v1/questionnaire", 414, too_long_target(client, "GET", "/api/v1/questionnaire")),
+        ("/", 431, too_many_headers(client, "GET", "/")),
+        ("/embed/", 431, too_large_headers(client, "GET", "/embed/")),
+        ("/api/v1/evaluate", 431, too_many_headers(client, "POST", "/api/v1/evaluate")),
+        ("/test-only-failure", 500, failing.get("/test-only-failure")),
+        ("/embed/test-only-failure", 500, failing.get("/embed/test-only-failure")),
+        ("/api/v1/test-only-failure", 500, failing.get("/api/v1/test-only-failure")),
+        ("/", 200, client.head("/")),
+        ("/embed/es/", 200, client.head("/embed/es/")),
+        ("/api/v1/questionnaire", 200, client.head("/api/v1/questionnaire")),
+        ("/nowhere", 404, client.head("/nowhere")),
+        ("/", 200, client.options("/")),
+        ("/answer", 200, client.options("/answer")),
+        ("/embed/answer", 200, client.options("/embed/answer")),
+        ("/api/v1/evaluate", 200, client.options("/api/v1/evaluate")),
+    ]
+    for path, status, response in cases:
+        assert response.status_code == status, (path, response.status_code)
+        check_headers(response, path)
+        embed = path == "/embed" or path.startswith("/embed/")
+        assert ("X-Frame-Options" in response.headers) is not embed, path
+        assert response.headers["Cache-Control"] == "no-store", path
+    statuses = {200, 303, 308, 400, 403, 404, 405, 413, 414, 431, 500}
+    assert {status for _, status, _ in cases} == statuses
+
+
+JSON = "application/json"
+
+
+# --------------------------------------------------------------------------- redirects
+
+HOSTILE_HOSTS: list[dict[str, str]] = [
+    {"Host": "evil.example"},
+    {"Host": "evil.example:8443"},
+    {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"},
+    {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "Forwarded": "host=evil.example"},
+]
+
+
+def redirecting(app: Flask) -> list[tuple[str, str, str]]:
+    """(method, address, where it leads) for every redirect Screener sends: each address
+    with a trailing slash asked for without it (or with it doubled), and Finish."""
+    found = []
+    for method, path in requests(app, every_method=True):
+        if method not in ("GET", "HEAD"):
+            continue
+        if path.endswith("/") and path != "/":
+            found += [(method, path.rstrip("/"), path), (method, path + "/", path)]
+        if path.endswith("/finish"):
+            found.append((method, path, "/embed/" if path.startswith("/embed/") else "/"))
+    return found
+
+
+def test_every_redirect_is_relative_whatever_the_host(app: Flask) -> None:
+    """Never a Location built from the request's Host (or a proxy's header): a hostile
+    Host would make Screener send people to another site."""
+    client = app.test_client()
+    found = redirecting(app)
+    assert ("GET", "/es", "/es/") in found and ("GET", "/embed", "/embed/") in found
+    assert ("HEAD", "/embed/en-GB", "/embed/en-GB/") not in found  # requests() uses "es"
+    for method, path, target in found:
+        for headers in HOSTILE_HOSTS:
+            for base in ("http://localhost", "https://evil.example"):
+                response = client.open(path, method=method, headers=headers, base_url=base)
+                assert 300 <= response.status_code < 400, (method, path)
+                assert response.headers["Location"] == target, (method, path, headers)
+                check_headers(response, path, secure=base.startswith("https"))
+                everything = str(response.headers) + response.get_data(as_text=True)
+                assert "evil" not in everything, (method, path, headers)
+
+
+def test_the_english_addresses_redirect_the_same(app: Flask) -> None:
+    client = app.test_client()
+    for path in ("/en-GB", "/embed/en-GB", "/es", "/embed/es", "/embed"):
+        response = client.get(path, headers={"Host": "evil.example"})
+        assert (response.status_code, response.headers["Location"]) == (308, path + "/")
+
+
+def test_a_redirect_that_names_a_host_loses_it() -> None:
+    """However a redirect is made (url_for(_external=True), an absolute address), it
+    leaves Screener without a host, and never as "//host"."""
+    app = create_app({"SECRET_KEY": SECRET})
+
+    @app.get("/test-only-external")
+    def _external() -> Any:
+        return redirect(url_for("screening.start", _external=True))
+
+    @app.get("/test-only-elsewhere")
+    def _elsewhere() -> Any:
+        return redirect("https://evil.example//evil.example/x?y=1#z", code=302)
+
+    client = app.test_client()
+    external = client.get("/test-only-external", headers={"Host": "evil.example"})
+    assert external.headers["Location"] == "/"
+    elsewhere = client.get("/test-only-elsewhere")
+    assert elsewhere.headers["Location"] == "/evil.example/x?y=1#z"
+
+
+@pytest.mark.parametrize(
+    ("location", "relative"),
+    [
+        ("/es/", "/es/"),
+        ("http://evil.example/es/", "/es/"),
+        ("https://evil.example:8443/embed/?host=x#top", "/embed/?host=x#top"),
+        ("//evil.example/es/", "/es/"),
+        ("///evil.example", "/evil.example"),
+        ("/\\evil.example", "/evil.example"),
+        ("https://evil.example", "/"),
+        ("", "/"),
+    ],
+)
+def test_relative_location(location: str, relative: str) -> None:
+    assert relative_location(location) == relative

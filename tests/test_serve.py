@@ -38,9 +38,9 @@ def question_of(html: str) -> str | None:
     return found.group(1) if found else None
 
 
-def test_screener_serve_with_gunicorn_and_two_workers() -> None:
+def test_screener_serve_with_granian_and_two_workers() -> None:
     port = free_port()
-    env = {"SCREENER_SECRET_KEY": "serve test key"}
+    env = {"SCREENER_SECRET_KEY": "nHUsxRNPAx8JtainWZTo7qjggZuA_izR7qizqlUODj8"}
     with running(
         [str(BIN / "screener"), "serve", "--port", str(port), "--workers", "2"], port, env
     ) as base:
@@ -53,7 +53,7 @@ def test_screener_serve_with_gunicorn_and_two_workers() -> None:
 def test_one_screening_across_two_server_processes() -> None:
     """Nothing is kept on the server: alternate requests go to two processes with one secret."""
     ports = free_port(), free_port()
-    env = {"SCREENER_SECRET_KEY": "shared key"}
+    env = {"SCREENER_SECRET_KEY": "cDT-hcU_jpwighI7ZjeHTUkW9GBE_uvt1a4u458tQfg"}
     cmd = [str(BIN / "screener"), "serve", "--workers", "1", "--port"]
     with (
         running([*cmd, str(ports[0])], ports[0], env) as one,
@@ -87,7 +87,7 @@ def test_flask_run_works() -> None:
     with running(
         [str(flask), "--app", "screener", "run", "--port", str(port)],
         port,
-        {"SCREENER_SECRET_KEY": "flask run key"},
+        {"SCREENER_SECRET_KEY": "zyTmff289wqGE4qeeBZw1fk3Ngz3Oihv3XhMVy7OZe8"},
     ) as base:
         status, html = fetch(base + "/")
         assert status == 200 and "Before you try prostate massage: check for warning signs" in html
@@ -123,7 +123,7 @@ def test_logs_hold_no_answer_or_token_and_metrics_add_up(tmp_path: Path) -> None
     port, metrics_port = free_port(), free_port()
     log = tmp_path / "server.log"
     env = {
-        "SCREENER_SECRET_KEY": "log privacy test key",
+        "SCREENER_SECRET_KEY": "ZolcEFzUcd3yjzdbcGObLR1SxLdPXBzQXSsqWD6JyDI",
         "SCREENER_METRICS_PORT": str(metrics_port),
     }
     plan = [
@@ -205,7 +205,7 @@ def test_logs_hold_no_answer_or_token_and_metrics_add_up(tmp_path: Path) -> None
 def workers_of(master: int, expect: int, gone: str | None = None) -> list[str]:
     """The master's worker pids, once there are `expect` of them (and `gone` is not one).
 
-    gunicorn answers as soon as one worker is up, so the others may still be
+    The server answers as soon as one worker is up, so the others may still be
     booting when the first page comes back: wait for them rather than race.
     """
     import subprocess
@@ -225,13 +225,16 @@ def workers_of(master: int, expect: int, gone: str | None = None) -> list[str]:
 
 
 def test_metrics_survive_a_worker_that_exits(tmp_path: Path) -> None:
-    """gunicorn replaces a worker that dies; the counts and the pages must carry on."""
+    """Granian replaces a worker that dies; the counts and the pages must carry on."""
     import os
     import signal
     import subprocess
 
     port, metrics_port = free_port(), free_port()
-    env = {"SCREENER_SECRET_KEY": "metrics restart key", "SCREENER_METRICS_PORT": str(metrics_port)}
+    env = {
+        "SCREENER_SECRET_KEY": "qWJfUXF96qBOobL2l_SpHSIfrwGTzC2VzfutZYcDN9U",
+        "SCREENER_METRICS_PORT": str(metrics_port),
+    }
     command = [str(BIN / "screener"), "serve", "--workers", "2", "--port", str(port)]
     with running(command, port, env, log=tmp_path / "server.log") as base:
         master = next(
@@ -262,3 +265,33 @@ def test_metrics_survive_a_worker_that_exits(tmp_path: Path) -> None:
     )
     assert begun == 10, scraped
     assert "Traceback" not in (tmp_path / "server.log").read_text()
+
+
+def test_a_metrics_port_in_use_is_one_clear_line_and_exit_2() -> None:
+    """Not mocked: the port is really taken, and the server says so and stops."""
+    import os
+    import secrets
+    import socket
+    import subprocess
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        done = subprocess.run(
+            [str(BIN / "screener"), "serve", "--port", str(free_port())],
+            env={
+                **os.environ,
+                "SCREENER_SECRET_KEY": secrets.token_urlsafe(32),
+                "SCREENER_METRICS_PORT": str(busy),
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.startswith("screener: SCREENER_")]
+    assert lines == [
+        f"screener: SCREENER_METRICS_PORT: port {busy} on 127.0.0.1 is already in use"
+    ], done.stderr
+    assert "Traceback" not in done.stderr

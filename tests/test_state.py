@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import struct
 import time
 
 import pytest
 
-from screener.state import MAX_CLOCK_SKEW, TokenBox, TokenError, padded_length
+from screener.state import (
+    _HEADER,
+    _VERSION,
+    MAX_CLOCK_SKEW,
+    MAX_TOKEN_LENGTH,
+    TokenBox,
+    TokenError,
+    padded_length,
+)
 
 ANSWERS = {"fever_recent": "no", "severe_pain": "unsure"}
 
@@ -59,12 +68,90 @@ def test_tokens_padded_to_the_longest_answers_are_all_one_length() -> None:
     assert len({len(box().seal(a)) for a in answer_sets}) == 1  # unpadded: one 64-byte block
 
 
-def test_answers_longer_than_the_padding_still_round_trip_in_blocks() -> None:
+def test_answers_longer_than_the_padding_are_sealed_in_blocks_and_never_opened() -> None:
+    """Only a bug could seal them (the padding is the longest answers the rules allow):
+    such a token still shows no more than a rough size, and is refused like any other
+    token that cannot be used. Without padding, any length opens."""
     padded = TokenBox("k", ruleset_sha256="a" * 64, ttl_seconds=60, padded_to=40)
     long = {f"question_{i}": "unsure" for i in range(10)}
     token = padded.seal(long)
-    assert padded.open(token) == long
     assert (len(raw(token)) - 9 - 12 - 16) % 64 == 0
+    with pytest.raises(TokenError, match="more than any answers"):
+        padded.open(token)
+    exact = {"q": "x" * (40 - len('{"q":""}'))}
+    assert padded_length(exact) == 40 and padded.open(padded.seal(exact)) == exact
+    assert box().open(box().seal(long)) == long
+
+
+def seal_bytes(tokens: TokenBox, payload: bytes, *, now: int | None = None) -> str:
+    """A correctly sealed token holding any bytes at all, as only a bug of Screener's (or
+    someone holding the key) could make one."""
+    header = _HEADER.pack(_VERSION, int(time.time()) if now is None else now)
+    nonce = os.urandom(12)
+    sealed = tokens._ciphers[0].encrypt(nonce, payload, header + tokens.ruleset_sha256.encode())
+    token = spelt(header + nonce + sealed)
+    assert len(token) <= MAX_TOKEN_LENGTH, "a token the box reads, not one it refuses unread"
+    return token
+
+
+# The most a token can hold: its bytes in MAX_TOKEN_LENGTH base64 characters, less the
+# header, nonce and tag.
+MOST = MAX_TOKEN_LENGTH * 3 // 4 - 9 - 12 - 16
+
+
+# What a genuine token's key could seal that is not answers: each is refused with
+# TokenError, never another exception (a RecursionError, a TypeError ...).
+NOT_ANSWERS = {
+    "nested 1,000 deep": b"[" * 1000 + b"]" * 1000,
+    "nested objects 1,000 deep": b'{"a":' * 1000 + b'"x"' + b"}" * 1000,
+    "nested as deep as a token allows, unclosed": b"[" * MOST,
+    "a list": b'["for_you", "yes"]',
+    "a number": b"42",
+    "a huge number": b"9" * MOST,
+    "a float": b"1e999",
+    "NaN": b"NaN",
+    "null": b"null",
+    "true": b"true",
+    "a string": b'"for_you"',
+    "a huge string": b'"' + b"x" * (MOST - 2) + b'"',
+    "a number for an answer": b'{"for_you": 1}',
+    "null for an answer": b'{"for_you": null}',
+    "a list for an answer": b'{"for_you": ["yes"]}',
+    "an object for an answer": b'{"for_you": {"yes": "no"}}',
+    "not UTF-8": b'{"for_you": "\xff"}',
+    "UTF-8 for a lone surrogate": b'{"for_you": "\xed\xa0\x80"}',
+    "not JSON": b"for_you=yes",
+    "two values": b'{"for_you": "yes"} {"for_you": "no"}',
+    "empty": b"",
+    "spaces": b" " * 100,
+    "NUL": b"\x00",
+}
+
+
+@pytest.mark.parametrize("payload", NOT_ANSWERS.values(), ids=NOT_ANSWERS)
+@pytest.mark.parametrize("padded_to", [0, 649], ids=["unpadded", "padded"])
+def test_sealed_content_that_is_not_answers_is_refused(payload: bytes, padded_to: int) -> None:
+    tokens = TokenBox("k", ruleset_sha256="a" * 64, ttl_seconds=60, padded_to=padded_to)
+    with pytest.raises(TokenError):
+        tokens.open(seal_bytes(tokens, payload))
+
+
+def test_hundreds_of_entries_open_only_within_the_padding() -> None:
+    """A flat object of text is answers as far as the token goes (the pages check the
+    ids and values); the padding bounds how many entries can ever be read back."""
+    many = {f"{i:x}": "" for i in range(600)}  # about as many as a token can hold
+    unpadded = TokenBox("k", ruleset_sha256="a" * 64, ttl_seconds=60)
+    assert unpadded.open(unpadded.seal(many)) == many
+    padded = TokenBox("k", ruleset_sha256="a" * 64, ttl_seconds=60, padded_to=649)
+    with pytest.raises(TokenError, match="more than any answers"):
+        padded.open(seal_bytes(padded, json.dumps(many, separators=(",", ":")).encode()))
+
+
+def test_the_raw_sealer_makes_tokens_the_box_opens() -> None:
+    """The helper above seals exactly as TokenBox does, so what it makes is refused for
+    what it holds, not for how it was sealed."""
+    tokens = TokenBox("k", ruleset_sha256="a" * 64, ttl_seconds=60, padded_to=649)
+    assert tokens.open(seal_bytes(tokens, b'{"for_you":"yes"}' + b" " * 40)) == {"for_you": "yes"}
 
 
 def test_the_time_it_was_sealed_cannot_be_changed() -> None:
