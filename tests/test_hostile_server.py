@@ -203,3 +203,29 @@ def test_the_process_environment_poses_as_no_header(served: Served) -> None:
     assert status == 200
     assert re.search(rb'<html lang="en', body), body[:200]
     assert {k.lower(): v for k, v in headers.items()}["content-language"].startswith("en")
+
+
+def test_an_over_long_api_request_gets_problem_json_with_the_headers(served: Served) -> None:
+    """The review's 5,000-character `lang`: answered by Screener itself, not the server."""
+    status, headers, body = served.request("GET", "/api/v1/questionnaire?lang=" + "a" * 5000)
+    lowered = {k.lower(): v for k, v in headers.items()}
+    assert status == 414, body[:200]
+    assert lowered["content-type"] == "application/problem+json"
+    assert lowered["content-security-policy"].startswith("default-src 'none'")
+    assert lowered["x-content-type-options"] == "nosniff"
+
+
+def test_an_over_large_chunked_form_gets_413_from_the_real_server(served: Served) -> None:
+    connection = served.connect()
+    try:
+        connection.sendall(
+            b"POST /start HTTP/1.1\r\nHost: screener.test\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + (b"4000\r\n" + b"a" * 0x4000 + b"\r\n")
+            * 6
+        )
+        answer = connection.recv(4096)
+    finally:
+        connection.close()
+    assert answer.startswith(b"HTTP/1.1 413 "), answer[:100]
+    assert b"text/html" in answer and b"content-security-policy" in answer.lower()
