@@ -467,22 +467,33 @@ def check_metrics_host(host: str, port: int) -> None:
         raise ConfigError(f"{PREFIX}METRICS_HOST: cannot resolve {host!r} ({why})") from None
 
 
-def _forwarded_allow_ips(value: str) -> str:
-    """Comma-separated IP addresses or networks, or * for any address."""
+Networks = list[ipaddress.IPv4Network | ipaddress.IPv6Network]
+
+
+def proxy_networks(value: str) -> Networks | None:
+    """The networks of comma-separated IP addresses or networks; None for ``*``, any
+    address. ConfigError for anything else."""
     parts = _key_list(value)
     if not parts:
         raise ConfigError("names no address; give the proxies' addresses, such as 127.0.0.1")
+    networks: Networks = []
     for part in parts:
         if part == "*":
             continue
         try:
-            ipaddress.ip_network(part, strict=False)
+            networks.append(ipaddress.ip_network(part, strict=False))
         except ValueError:
             raise ConfigError(
                 f"{part!r} is not an IP address or network (such as 10.0.0.5 or 10.0.0.0/24), "
                 "nor * for any address"
             ) from None
-    return ",".join(parts)
+    return None if "*" in parts else networks
+
+
+def _forwarded_allow_ips(value: str) -> str:
+    """Comma-separated IP addresses or networks, or * for any address."""
+    proxy_networks(value)
+    return ",".join(_key_list(value))
 
 
 MAX_BRAND_NAME = 80

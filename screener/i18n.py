@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,9 @@ class Languages:
     """The languages an app offers, in the order they are listed; the first is the default."""
 
     offered: tuple[Language, ...]
+    # Accept-Language headers already worked out (browsers send few different ones, and
+    # each takes some parsing): bounded, and emptied when full. See _browsers_choice.
+    negotiated: dict[str, Language] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def default(self) -> Language:
@@ -222,23 +225,19 @@ def current() -> Language:
     return language
 
 
-# Accept-Language headers already worked out, per set of languages on offer: browsers
-# send few different ones, and each takes some parsing. Bounded, and emptied when full.
-_NEGOTIATED: dict[tuple[int, str], tuple[Languages, Language]] = {}
 _NEGOTIATED_MAX = 512
 
 
 def _browsers_choice(offered: Languages, header: str) -> Language:
     """The language on offer an Accept-Language header picks, else the default."""
-    key = (id(offered), header)
-    found = _NEGOTIATED.get(key)
-    if found is not None and found[0] is offered:
-        return found[1]
+    found = offered.negotiated.get(header)
+    if found is not None:
+        return found
     accepted = [tag for tag, quality in parse_accept_header(header, LanguageAccept) if quality > 0]
     picked = negotiate(offered, accepted) or offered.default
-    if len(_NEGOTIATED) >= _NEGOTIATED_MAX:
-        _NEGOTIATED.clear()
-    _NEGOTIATED[key] = (offered, picked)
+    if len(offered.negotiated) >= _NEGOTIATED_MAX:
+        offered.negotiated.clear()
+    offered.negotiated[header] = picked
     return picked
 
 

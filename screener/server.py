@@ -23,7 +23,6 @@ import json
 import logging
 import multiprocessing
 import resource
-import socket
 import sys
 import time
 import unicodedata
@@ -33,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask
 from flask.logging import default_handler
 
-from screener.config import ConfigError
+from screener.config import ConfigError, check_metrics_host, proxy_networks
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -187,17 +186,6 @@ class AccessLog:
             )
 
 
-def _trusted(spec: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None:
-    """The proxies' networks from SCREENER_FORWARDED_ALLOW_IPS; None for every address."""
-    parts = [p.strip() for p in spec.split(",") if p.strip()]
-    if "*" in parts:
-        return None
-    try:
-        return [ipaddress.ip_network(p, strict=False) for p in parts]
-    except ValueError as e:
-        raise ConfigError(f"SCREENER_FORWARDED_ALLOW_IPS: {e}") from None
-
-
 class ForwardedProto:
     """WSGI middleware that believes ``X-Forwarded-Proto: https`` from the configured
     proxies only, so Screener knows a request came over HTTPS (for HSTS and the
@@ -205,7 +193,10 @@ class ForwardedProto:
 
     def __init__(self, wsgi_app: WSGIApplication, allowed: str) -> None:
         self.wsgi_app = wsgi_app
-        self.networks = _trusted(allowed)
+        try:
+            self.networks = proxy_networks(allowed)
+        except ConfigError as e:
+            raise ConfigError(f"SCREENER_FORWARDED_ALLOW_IPS: {e}") from None
 
     def _from_proxy(self, address: str) -> bool:
         if self.networks is None:
@@ -235,12 +226,7 @@ def _start_metrics(host: str, port: int) -> None:
     ConfigError naming the setting when the address cannot be had."""
     from screener import metrics
 
-    try:
-        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as e:
-        raise ConfigError(
-            f"SCREENER_METRICS_HOST: cannot resolve {host!r} ({e.strerror})"
-        ) from None
+    check_metrics_host(host, port)
     try:
         metrics.serve_from_master(host, port)
     except OSError as e:
