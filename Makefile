@@ -9,9 +9,17 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 NGINX ?= /usr/sbin/nginx
+# LHC-Forms (the NLM's FHIR SDC renderer) for tests/browser/test_lforms.py: the npm
+# tarball, checked against this integrity (`npm view lforms@VERSION dist.integrity`).
+LFORMS_VERSION := 40.1.3
+LFORMS_INTEGRITY := sha512-WLruTm+BcVnafC0rSAQ3/cNqhxvclBUxyBG68aub/uha2NaK9H8ZZcEXTTuORuGzzCt0wa7fvhuieZtcDIdPzQ==
+LFORMS_DIR := .lforms
+LFORMS := $(LFORMS_DIR)/package
+SRI := import base64, hashlib, sys; d = hashlib.sha512(open(sys.argv[1], "rb").read()).digest(); \
+	print("sha512-" + base64.b64encode(d).decode())
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck pytest chromium nginx wrk check-rules bench format clean i18n i18n-check
+.PHONY: help install run test lint typecheck pytest chromium nginx lforms wrk check-rules bench format clean i18n i18n-check
 
 help: ## List the tasks
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,8 +46,8 @@ lint: $(STAMP) ## Lint and check formatting with ruff
 typecheck: $(STAMP) ## Type-check the package with mypy --strict
 	$(BIN)/mypy
 
-pytest: $(STAMP) chromium nginx ## Run the test suite, browser and proxy tests included
-	SCREENER_CHROMIUM=$(CHROMIUM) SCREENER_NGINX=$(NGINX) $(BIN)/pytest
+pytest: $(STAMP) chromium nginx lforms ## Run the test suite, browser and proxy tests included
+	SCREENER_CHROMIUM=$(CHROMIUM) SCREENER_NGINX=$(NGINX) SCREENER_LFORMS=$(LFORMS) $(BIN)/pytest
 
 chromium: ## Install Debian's chromium for the browser tests, when it is missing
 	@if [ ! -x "$(CHROMIUM)" ]; then \
@@ -60,6 +68,27 @@ nginx: ## Install Debian's nginx-light for the reverse proxy test, when it is mi
 		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; \
 	fi
 	@test -x "$(NGINX)" || { echo "$(NGINX) is still missing"; exit 1; }
+
+lforms: ## Fetch LHC-Forms into .lforms/ for the FHIR browser test, when it is missing
+	@if [ "$$(cat $(LFORMS_DIR)/.integrity 2>/dev/null)" != "$(LFORMS_INTEGRITY)" ]; then \
+		if ! command -v npm >/dev/null; then \
+			if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; \
+			else echo "Fetching LHC-Forms needs npm: run 'apt-get install npm' as root"; exit 1; fi; \
+			echo "Installing Debian's npm to fetch LHC-Forms"; \
+			$$sudo apt-get update -qq; \
+			$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+		fi; \
+		echo "Fetching lforms@$(LFORMS_VERSION) (LHC-Forms) into $(LFORMS_DIR)/"; \
+		tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+		npm pack --silent --ignore-scripts "lforms@$(LFORMS_VERSION)" --pack-destination "$$tmp" >/dev/null; \
+		tarball="$$tmp/lforms-$(LFORMS_VERSION).tgz"; \
+		got=$$($(PYTHON) -c '$(SRI)' "$$tarball"); \
+		if [ "$$got" != "$(LFORMS_INTEGRITY)" ]; then \
+			echo "lforms-$(LFORMS_VERSION).tgz is $$got, not the pinned $(LFORMS_INTEGRITY)"; exit 1; fi; \
+		rm -rf $(LFORMS_DIR); mkdir -p $(LFORMS_DIR); \
+		tar -xzf "$$tarball" -C $(LFORMS_DIR) --no-same-owner; \
+		echo "$(LFORMS_INTEGRITY)" > $(LFORMS_DIR)/.integrity; \
+	fi
 
 check-rules: $(STAMP) ## Check every rules file in rules/ and run its cases
 	$(BIN)/screener check rules/*.yaml
@@ -94,4 +123,4 @@ format: $(STAMP) ## Format the code with ruff
 	$(BIN)/ruff check --fix screener tests benchmarks
 
 clean: ## Remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis dist build test-artifacts
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis dist build test-artifacts $(LFORMS_DIR)

@@ -17,6 +17,7 @@ import click
 
 from screener import engine, verify
 from screener.config import ConfigError, check_metrics_host, from_environ, new_secret_key
+from screener.config import public_url as public_url_setting
 from screener.resources import default_rules_path, load_ruleset
 from screener.ruleset import Ruleset, RulesetError
 
@@ -354,6 +355,12 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
             "Screener locally with a throwaway key",
             EXIT_BAD_INPUT,
         )
+    overrides: dict[str, Any] = {}
+    if dev and not settings.get("PUBLIC_URL"):
+        # The FHIR face names things by the public address; locally, this server's own.
+        # (Given to the app, not put in os.environ: the workers fork with the app built.)
+        local = host if host in ("localhost", "127.0.0.1") else "127.0.0.1"
+        overrides["PUBLIC_URL"] = f"http://{local}:{port}"
     if settings.get("METRICS_PORT"):
         try:
             check_metrics_host(settings.get("METRICS_HOST", "127.0.0.1"), settings["METRICS_PORT"])
@@ -371,7 +378,7 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
         atexit.register(remove_counts)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
     try:
-        app = create_app()
+        app = create_app(overrides)
     except RulesetError as e:
         for problem in e.problems:
             click.echo(str(problem), err=True)
@@ -400,6 +407,71 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
         run(app, host=host, port=port, workers=workers or os.cpu_count() or 1)
     except ConfigError as e:
         _fail_settings(e)
+
+
+@main.command()
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(["fhir"]),
+    default="fhir",
+    show_default=True,
+    help="fhir: an R4 Questionnaire with SDC extensions, as GET /api/v1/fhir/Questionnaire.",
+)
+@click.option(
+    "--lang",
+    default=None,
+    help="Language of the texts (a tag such as es); "
+    "the other loaded languages are added as translations. Default: the first offered.",
+)
+@click.option(
+    "--public-url",
+    default=None,
+    help="The address the questionnaire is served at; its canonical is built from it. "
+    "Default: SCREENER_PUBLIC_URL.",
+)
+@_output_option("Write the document to FILE instead of standard output.")
+def export(form: str, lang: str | None, public_url: str | None, output: Path | None) -> None:
+    """Write the rules file's questionnaire (SCREENER_RULES, or the default rules) for
+    other systems: the same document the server gives, with the same settings.
+
+    Exit 2 when a setting, --lang or --public-url cannot be used.
+    """
+    from screener import create_app, fhir_api, i18n
+
+    overrides: dict[str, Any] = {"SECRET_KEY": new_secret_key()}  # no token is ever made
+    if public_url is not None:
+        try:
+            overrides["PUBLIC_URL"] = public_url_setting(public_url)
+        except ConfigError as e:
+            _fail(f"--public-url: {e}", EXIT_BAD_INPUT)
+    try:
+        app = create_app(overrides)
+    except RulesetError as e:
+        for problem in e.problems:
+            click.echo(str(problem), err=True)
+        _fail("the rules file has problems; nothing is exported")
+    except ConfigError as e:
+        _fail_settings(e)
+    if not app.config["PUBLIC_URL"]:
+        _fail(
+            "the questionnaire's canonical address needs the public address it is served "
+            "at: give --public-url https://... or set SCREENER_PUBLIC_URL",
+            EXIT_BAD_INPUT,
+        )
+    offered = [language.tag for language in app.extensions["screener_languages"].offered]
+    if lang is not None and lang not in offered:
+        _fail(f"--lang must be one of: {', '.join(offered)}", EXIT_BAD_INPUT)
+    with app.test_request_context("/api/v1/fhir/Questionnaire"):
+        i18n.choose(lang or offered[0])
+        addresses = fhir_api.canonical()
+        assert addresses is not None
+        document = fhir_api.questionnaire_document(addresses)
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
 
 
 @main.command()

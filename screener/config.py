@@ -81,6 +81,50 @@ def _path_list(value: str) -> list[str]:
     return [part for part in value.split(":") if part]
 
 
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def public_url(value: str) -> str:
+    """The address people and systems reach Screener at, such as https://screener.example.org:
+    https (plain http only on this machine, for development), a host, optionally a port and
+    a path prefix; no query, fragment or user name. Returned without a trailing slash."""
+    text = value.strip().rstrip("/")
+    parts = urlsplit(text)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    host = parts.hostname or ""
+    # urlsplit lower-cases the scheme and host it reports; the address itself must be
+    # written so (the canonical addresses are compared as text), with no empty port.
+    written = (f"[{host}]" if ":" in host else host) + (f":{port}" if port is not None else "")
+    if (
+        parts.scheme not in ("http", "https")
+        or not text.startswith(f"{parts.scheme}://")
+        or parts.netloc != written
+        or not host
+        or parts.query
+        or parts.fragment
+        or "?" in text
+        or "#" in text
+        or parts.username is not None
+        or port == -1
+        or not re.fullmatch(r"[a-z0-9.:-]+", host)
+        or not re.fullmatch(r"(/[A-Za-z0-9._~-]+)*", parts.path)
+        or any(segment in (".", "..") for segment in parts.path.split("/"))
+    ):
+        raise ConfigError(
+            f"{value!r} is not an address such as 'https://screener.example.org' "
+            "(scheme, host, optionally a port and a path; lower case, nothing else)"
+        )
+    if parts.scheme == "http" and host not in _LOOPBACK:
+        raise ConfigError(
+            f"{value!r} uses http; the address FHIR documents name must be https "
+            "(plain http only for localhost or 127.0.0.1)"
+        )
+    return text
+
+
 def _origins(value: str) -> list[str]:
     """Origins as browsers write them: lower case, no default port, nothing else."""
     origins = []
@@ -612,6 +656,14 @@ SETTINGS = (
         _forwarded_allow_ips,
         "Comma-separated addresses of the reverse proxies whose X-Forwarded-Proto "
         "`screener serve` trusts (to know a request came over HTTPS).",
+    ),
+    Setting(
+        "PUBLIC_URL",
+        "",
+        public_url,
+        "The https address people reach Screener at, such as https://screener.example.org. "
+        "The FHIR face (docs/fhir.md) builds its canonical addresses from it and is off "
+        "without it. `screener serve --dev` uses its own address when it is unset.",
     ),
     Setting("BRAND_NAME", "Screener", _brand_name, "Name shown in the header of every page."),
     Setting(

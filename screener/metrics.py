@@ -5,7 +5,8 @@ that port (on ``SCREENER_METRICS_HOST``, loopback by default), never on the
 public one:
 
 * ``screener_screenings_completed_total{outcome, ruleset_version, channel}``:
-  how many screenings ended in each outcome tier;
+  how many screenings ended in each outcome tier; the channel is ``web``,
+  ``kiosk``, ``embed``, ``api`` or ``fhir``;
 * ``screener_screenings_outside_scope_total{ruleset_version, channel}``: how
   many ended on the page saying the screening is not made for the person
   (never an outcome, so never counted as one);
@@ -46,10 +47,11 @@ METHODS = frozenset({"GET", "HEAD", "POST", "OPTIONS"})
 
 
 def view_name() -> str:
-    """The kind of page, the same under every prefix: ``answer``, ``api.evaluate``, ``asset``."""
+    """The kind of page, the same under every prefix: ``answer``, ``api.evaluate``,
+    ``api.fhir.evaluate``, ``asset``."""
     endpoint = request.endpoint or "unrouted"  # no such page, or not with this method
     blueprint, _, view = endpoint.rpartition(".")
-    return f"api.{view}" if blueprint == "api" else view
+    return f"{blueprint}.{view}" if blueprint.partition(".")[0] == "api" else view
 
 
 def method_name() -> str:

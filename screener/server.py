@@ -240,18 +240,31 @@ def wsgi_app(app: Flask) -> WSGIApplication:
 
 
 def refusal(status: str, detail: str) -> WSGIApplication:
-    """A WSGI app that refuses every request with ``status``: problem+json for the API,
-    plain text otherwise. The bridge answers with it what it cannot hand to Screener,
-    behind the security headers of every response."""
+    """A WSGI app that refuses every request with ``status``: an OperationOutcome for the
+    FHIR face, problem+json for the rest of the API, plain text otherwise. The bridge
+    answers with it what it cannot hand to Screener, behind the security headers of
+    every response."""
     code, _, title = status.partition(" ")
     problem = json.dumps(
         {"type": "about:blank", "title": title, "status": int(code), "detail": detail}
     ).encode()
+    issue = {"408": "timeout", "501": "not-supported"}.get(code, "invalid")
+    outcome = json.dumps(
+        {
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": issue, "diagnostics": detail}],
+        }
+    ).encode()
     text = f"{title}: {detail}\n".encode()
 
     def refuse(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
-        api = environ.get("PATH_INFO", "").startswith("/api/")
-        body, kind = (problem, "application/problem+json") if api else (text, "text/plain")
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/api/v1/fhir/"):
+            body, kind = outcome, "application/fhir+json"
+        elif path.startswith("/api/"):
+            body, kind = problem, "application/problem+json"
+        else:
+            body, kind = text, "text/plain"
         start_response(
             status,
             [("Content-Type", kind), ("Content-Length", str(len(body))), ("Connection", "close")],

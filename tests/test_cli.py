@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
 
-from screener import config, server
+from screener import config, create_app, server
 from screener.cli import main
 from screener.resources import default_rules_path, load_ruleset
 from screener.ruleset import Ruleset
@@ -261,14 +261,19 @@ def test_serve_refuses_rules_that_fail_the_check(
 
 
 @pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch) -> list[Flask]:
-    """No SCREENER_* setting but those a test gives, and `screener serve` never serves:
-    the app it would have run is recorded instead."""
+def no_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No SCREENER_* setting but those a test gives."""
     import os
 
     for name in list(os.environ):
         if name.startswith("SCREENER_"):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def served(no_settings: None, monkeypatch: pytest.MonkeyPatch) -> list[Flask]:
+    """No SCREENER_* setting but those a test gives, and `screener serve` never serves:
+    the app it would have run is recorded instead."""
     apps: list[Flask] = []
 
     def run(app: Flask, **options: Any) -> None:
@@ -312,6 +317,8 @@ BAD_SETTINGS = [
     ("METRICS_HOST", "metrics host", "'metrics host' is not an IP address or a host name"),
     ("FORWARDED_ALLOW_IPS", "my-proxy", "'my-proxy' is not an IP address or network"),
     ("FORWARDED_ALLOW_IPS", "10.0.0.0/33", "'10.0.0.0/33' is not an IP address or network"),
+    ("PUBLIC_URL", "http://screener.example.org", "'http://screener.example.org' uses http"),
+    ("PUBLIC_URL", "screener.example.org", "'screener.example.org' is not an address such as"),
     ("BRAND_NAME", "   ", "is empty"),
     ("BRAND_NAME", "Clinic\x1b[31m", "has a control character"),
     ("BRAND_NAME", "Clinic " * 30, "is 209 characters long; keep it to 80 at most"),
@@ -371,6 +378,42 @@ def test_serve_in_development_mode_makes_a_strong_random_key(
     assert result.exit_code == 0, result.output
     (app,) = served
     assert config.secret_key_problem(app.config["SECRET_KEY"]) is None
+
+
+@pytest.mark.parametrize(
+    ("options", "public"),
+    [
+        ([], "http://127.0.0.1:8000"),
+        (["--port", "8123"], "http://127.0.0.1:8123"),
+        (["--host", "localhost", "--port", "9000"], "http://localhost:9000"),
+        (["--host", "0.0.0.0"], "http://127.0.0.1:8000"),
+    ],
+)
+def test_serve_in_development_mode_is_its_own_public_address(
+    runner: CliRunner, served: list[Flask], options: list[str], public: str
+) -> None:
+    """Without SCREENER_PUBLIC_URL, --dev gives the app this server's address, so the
+    FHIR face is on; the address is the app's alone, never left in the environment."""
+    import os
+
+    result = runner.invoke(main, ["serve", "--dev", *options])
+    assert result.exit_code == 0, result.output
+    (app,) = served
+    assert app.config["PUBLIC_URL"] == public
+    questionnaire = app.test_client().get("/api/v1/fhir/Questionnaire").get_json()
+    assert questionnaire["url"] == f"{public}/api/v1/fhir/Questionnaire/prostate-massage"
+    assert "SCREENER_PUBLIC_URL" not in os.environ
+
+
+def test_serve_keeps_the_public_address_it_is_given(runner: CliRunner, served: list[Flask]) -> None:
+    env = {"SCREENER_PUBLIC_URL": "https://screener.example.org/"}
+    result = runner.invoke(main, ["serve", "--dev"], env=env)
+    assert result.exit_code == 0, result.output
+    assert served[0].config["PUBLIC_URL"] == "https://screener.example.org"
+    result = runner.invoke(main, ["serve"], env={"SCREENER_SECRET_KEY": KEY})
+    assert result.exit_code == 0, result.output
+    assert served[1].config["PUBLIC_URL"] == "", "only --dev makes one up"
+    assert served[1].test_client().get("/api/v1/fhir/Questionnaire").status_code == 404
 
 
 def test_serve_uses_a_strong_key(runner: CliRunner, served: list[Flask]) -> None:
@@ -466,3 +509,134 @@ def test_keygen_says_how_to_use_it(runner: CliRunner) -> None:
     result = runner.invoke(main, ["keygen", "--help"])
     assert result.exit_code == 0
     assert 'export SCREENER_SECRET_KEY="$(screener keygen)"' in result.output
+
+
+# --------------------------------------------------------------------------- export
+
+PUBLIC = "https://screener.example.org"
+
+
+def served_questionnaire(public: str = PUBLIC, lang: str | None = None) -> dict[str, Any]:
+    """What GET /api/v1/fhir/Questionnaire gives, with the same settings."""
+    app = create_app({"TESTING": True, "SECRET_KEY": KEY, "PUBLIC_URL": public})
+    query = {"lang": lang} if lang else {}
+    response = app.test_client().get("/api/v1/fhir/Questionnaire", query_string=query)
+    assert response.status_code == 200
+    document: dict[str, Any] = response.get_json()
+    return document
+
+
+def one_line(result: Result, start: str) -> str:
+    """The one line a refusal prints on standard error, with nothing on standard output."""
+    assert "Traceback" not in result.output and not result.stdout
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(start), line
+    return line
+
+
+def test_export_writes_what_the_server_gives(runner: CliRunner, no_settings: None) -> None:
+    result = runner.invoke(main, ["export"], env={"SCREENER_PUBLIC_URL": PUBLIC})
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    document = json.loads(result.stdout)
+    assert document == served_questionnaire()
+    assert document["resourceType"] == "Questionnaire" and document["language"] == "en-GB"
+    assert document["url"] == f"{PUBLIC}/api/v1/fhir/Questionnaire/prostate-massage"
+    explicit = runner.invoke(
+        main, ["export", "--format", "fhir", "--lang", "en-GB"], env={"SCREENER_PUBLIC_URL": PUBLIC}
+    )
+    assert explicit.exit_code == 0 and explicit.stdout == result.stdout
+
+
+def test_export_in_another_language(runner: CliRunner, no_settings: None) -> None:
+    """--lang es: the texts in Spanish, and the English ones as translations."""
+    ruleset = load_ruleset(default_rules_path())
+    result = runner.invoke(main, ["export", "--lang", "es", "--public-url", PUBLIC])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document == served_questionnaire(lang="es")
+    assert document["language"] == "es"
+    assert document["title"] != ruleset.title and "masaje" in document["title"]
+    (translation,) = document["_title"]["extension"]
+    assert translation["extension"] == [
+        {"url": "lang", "valueCode": "en-GB"},
+        {"url": "content", "valueString": ruleset.title},
+    ]
+    assert "á" in result.stdout or "é" in result.stdout, "UTF-8, not escapes"
+
+
+def test_export_to_a_file(runner: CliRunner, no_settings: None, tmp_path: Path) -> None:
+    out = tmp_path / "questionnaire.json"
+    result = runner.invoke(main, ["export", "--public-url", PUBLIC, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "" and result.stderr == ""
+    text = out.read_text(encoding="utf-8")
+    assert text.endswith("}\n")
+    assert json.loads(text) == served_questionnaire()
+    again = runner.invoke(main, ["export", "--public-url", PUBLIC])
+    assert again.stdout == text, "the same document, to standard output"
+
+
+def test_export_public_url_overrides_the_setting(runner: CliRunner, no_settings: None) -> None:
+    env = {"SCREENER_PUBLIC_URL": "https://elsewhere.example.org"}
+    given = "https://screener.example.org/screening/"
+    result = runner.invoke(main, ["export", "--public-url", given], env=env)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document == served_questionnaire("https://screener.example.org/screening")
+    assert document["url"] == (
+        "https://screener.example.org/screening/api/v1/fhir/Questionnaire/prostate-massage"
+    )
+    assert "elsewhere" not in result.stdout
+
+
+def test_export_needs_a_public_url(runner: CliRunner, no_settings: None) -> None:
+    result = runner.invoke(main, ["export"])
+    assert result.exit_code == 2
+    line = one_line(result, "screener: ")
+    assert "--public-url" in line and "SCREENER_PUBLIC_URL" in line
+
+
+@pytest.mark.parametrize(
+    ("given", "problem"),
+    [
+        ("http://screener.example.org", "uses http"),
+        ("screener.example.org", "is not an address"),
+        ("https://screener.example.org/?a=1", "is not an address"),
+        ("https://user@screener.example.org", "is not an address"),
+        ("https://Screener.example.org", "is not an address"),
+        ("", "is not an address"),
+    ],
+)
+def test_export_refuses_a_bad_public_url(
+    runner: CliRunner, no_settings: None, given: str, problem: str
+) -> None:
+    result = runner.invoke(main, ["export", "--public-url", given])
+    assert result.exit_code == 2
+    assert problem in one_line(result, f"screener: --public-url: {given!r} ")
+
+
+def test_export_refuses_a_bad_public_url_setting(runner: CliRunner, no_settings: None) -> None:
+    result = runner.invoke(main, ["export"], env={"SCREENER_PUBLIC_URL": "http://x.org"})
+    assert "uses http" in refused(result, "PUBLIC_URL")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en", "ES", "en-gb", ""])
+def test_export_refuses_an_unknown_language(
+    runner: CliRunner, no_settings: None, lang: str
+) -> None:
+    result = runner.invoke(main, ["export", "--lang", lang, "--public-url", PUBLIC])
+    assert result.exit_code == 2
+    assert one_line(result, "screener: --lang") == "screener: --lang must be one of: en-GB, es"
+
+
+def test_export_with_broken_rules_exits_1(
+    runner: CliRunner, no_settings: None, rules_file: Callable[[str], Path]
+) -> None:
+    path = rules_file(MINI.replace("    outcome: high", "    outcome: nowhere"))
+    env = {"SCREENER_RULES": str(path), "SCREENER_PUBLIC_URL": PUBLIC}
+    result = runner.invoke(main, ["export"], env=env)
+    assert result.exit_code == 1
+    assert f"{path}:16:" in result.stderr
+    assert "nothing is exported" in result.stderr
+    assert not result.stdout and "Traceback" not in result.output

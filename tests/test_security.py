@@ -29,7 +29,14 @@ HOST = "https://www.example.org"
 
 @pytest.fixture(scope="module")
 def app() -> Flask:
-    return create_app({"TESTING": True, "SECRET_KEY": SECRET, "EMBED_ORIGINS": [HOST]})
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": SECRET,
+            "EMBED_ORIGINS": [HOST],
+            "PUBLIC_URL": "https://screener.example.org",  # the FHIR face is on
+        }
+    )
 
 
 def policy(response: TestResponse) -> dict[str, list[str]]:
@@ -43,7 +50,11 @@ def requests(app: Flask, *, every_method: bool = False) -> list[tuple[str, str]]
     """(method, path) for every route the app has, with its placeholders filled in; with
     ``every_method``, HEAD and OPTIONS too."""
     assets = app.extensions["screener_assets"]
-    fill = {"<language:lang>": "es", "<path:path>": assets.stylesheet.path}
+    fill = {
+        "<language:lang>": "es",
+        "<path:path>": assets.stylesheet.path,
+        "<resource_id>": "prostate-massage",
+    }
     found = []
     for rule in app.url_map.iter_rules():
         path = rule.rule
@@ -332,10 +343,16 @@ def page_language(path: str) -> str:
 
 
 def says_error(app: Flask, response: TestResponse, method: str, path: str, status: int) -> None:
-    """The error as this address gives errors: problem+json under /api, else Screener's
-    page for it in the page's language; with every security header."""
+    """The error as this address gives errors: an OperationOutcome under /api/v1/fhir,
+    problem+json elsewhere under /api, else Screener's page for it in the page's
+    language; with every security header."""
     assert response.status_code == status, (method, path, response.status_code)
     check_headers(response, path)
+    if path.startswith("/api/v1/fhir/"):
+        assert response.mimetype == "application/fhir+json", (method, path)
+        if method != "HEAD":
+            assert response.get_json(force=True)["resourceType"] == "OperationOutcome"
+        return
     if path.startswith("/api/"):
         assert response.mimetype == "application/problem+json", (method, path)
         if method != "HEAD":
@@ -372,7 +389,8 @@ def test_too_much_of_anything_is_refused_on_every_route(app: Flask, case: str) -
     assert {"GET", "HEAD", "OPTIONS", "POST"} <= {method for method, _ in found}
     for method, path in found:
         says_error(app, send_it(client, method, path), method, path, status)
-    for path in ("/nowhere", "/es/nowhere", "/embed/es/nowhere", "/api/v1/nowhere"):
+    nowhere = ("/nowhere", "/es/nowhere", "/embed/es/nowhere", "/api/v1/nowhere")
+    for path in (*nowhere, "/api/v1/fhir/Nowhere"):
         says_error(app, send_it(client, "GET", path), "GET", path, status)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import re
 import sys
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from screener import create_app, server
@@ -44,6 +45,7 @@ def captured() -> Iterator[io.StringIO]:
 
 
 @given(st.text())
+@example("\U000e0020")  # a tag character: escaped with eight hex digits
 def test_an_escaped_text_has_no_character_that_breaks_or_fakes_a_line(text: str) -> None:
     escaped = server.escape_controls(text)
     assert not [c for c in escaped if c != "\\" and ord(c) in server._ESCAPES]
@@ -55,7 +57,7 @@ def unescape(text: str) -> str:
     """Read an escaped log text back (the test's own reader of the escapes)."""
     named = {"n": "\n", "r": "\r", "t": "\t", "e": "\x1b", "\\": "\\"}
     return re.sub(
-        r"\\(x[0-9a-f]{2}|u[0-9a-f]{4}|[nrte\\])",
+        r"\\(x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8}|[nrte\\])",
         lambda m: named.get(m.group(1)) or chr(int(m.group(1)[1:], 16)),
         text,
     )
@@ -289,6 +291,11 @@ def test_a_body_too_slow_gets_408_with_the_security_headers(app: Flask) -> None:
     api = Scope("POST", "/api/v1/evaluate", [("content-type", "application/json")])
     status, headers, body = serve_one(app, api, Protocol([b"{", b"}"], delay=0.3), timeout=0.2)
     assert status == 408 and headers["content-type"] == "application/problem+json"
+    fhir_json = [("content-type", "application/fhir+json")]
+    fhir = Scope("POST", "/api/v1/fhir/QuestionnaireResponse/$evaluate", fhir_json)
+    status, headers, body = serve_one(app, fhir, Protocol([b"{", b"}"], delay=0.3), timeout=0.2)
+    assert status == 408 and headers["content-type"] == "application/fhir+json"
+    assert json.loads(body)["issue"][0]["code"] == "timeout"
 
 
 def test_the_environ_holds_the_request_and_nothing_else(app: Flask) -> None:
@@ -337,6 +344,11 @@ def test_requests_the_bridge_cannot_hand_on_are_refused_with_the_headers(
         got, headers, body = serve_one(app, api, Protocol([b"{}"]))
         assert got == status and headers["content-type"] == "application/problem+json"
         assert f'"status": {status}'.encode() in body
+        fhir_json = [("content-type", "application/fhir+json"), *extra]
+        fhir = Scope("POST", "/api/v1/fhir/QuestionnaireResponse/$evaluate", fhir_json)
+        got, headers, body = serve_one(app, fhir, Protocol([b"{}"]))
+        assert got == status and headers["content-type"] == "application/fhir+json"
+        assert json.loads(body)["resourceType"] == "OperationOutcome"
 
 
 @pytest.mark.parametrize(
