@@ -87,7 +87,10 @@ def test_whole_flow_by_keyboard(watched: Watched, live: LiveServer) -> None:
     assert question_id(page) == "for_you"
     tab_to(page, is_button("Continue"))
     submit(page)
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    # autofocus runs at the page's first rendering update, which may come after "load".
+    page.wait_for_function(
+        "document.activeElement.classList.contains('error-summary')", timeout=5000
+    )
     focused(page)
 
     # Radios: Tab into the group, Space to choose, arrows to move, Enter to submit.

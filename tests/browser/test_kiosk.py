@@ -277,7 +277,10 @@ def test_every_kiosk_page_has_44px_targets_and_passes_axe(
     assert touch_targets(page) == [], "question"
     page.get_by_role("button", name="Continue").click()
     page.wait_for_selector(".error-summary")
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    # autofocus runs at the page's first rendering update, which may come after "load".
+    page.wait_for_function(
+        "document.activeElement.classList.contains('error-summary')", timeout=5000
+    )
     assert page.title().startswith("Error: ")
     assert touch_targets(page) == [], "question with error"
     axe_clean(page, "kiosk question with error")
