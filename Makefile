@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SERVE_STAMP := $(VENV)/.installed-serve
 HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
@@ -24,17 +25,25 @@ SRI := import base64, hashlib, sys; d = hashlib.sha512(open(sys.argv[1], "rb").r
 help: ## List the tasks
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "Screener needs Python 3.11 or newer; $(PYTHON) is older. Set PYTHON=..."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+
+# What serving needs, and no more: `make run` installs only this.
+$(SERVE_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-install: $(STAMP) ## Make the virtual environment (.venv) and install Screener into it
+# Serving, and the development tools: tests, linters, type checker, browser driver.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(SERVE_STAMP)
 
-run: $(STAMP) ## Serve Screener with the default rules on http://127.0.0.1:8000
+install: $(STAMP) ## Make the virtual environment (.venv) and install Screener and its development tools into it
+
+run: $(SERVE_STAMP) ## Serve Screener with the default rules on http://127.0.0.1:8000 (installs only what serving needs)
 	$(BIN)/screener serve --dev --host $(HOST) --port $(PORT)
 
 test: lint typecheck pytest ## Run every check and test (what CI runs)
@@ -90,7 +99,7 @@ lforms: ## Fetch LHC-Forms into .lforms/ for the FHIR browser test, when it is m
 		echo "$(LFORMS_INTEGRITY)" > $(LFORMS_DIR)/.integrity; \
 	fi
 
-check-rules: $(STAMP) ## Check every rules file in rules/ and run its cases
+check-rules: $(SERVE_STAMP) ## Check every rules file in rules/ and run its cases
 	$(BIN)/screener check rules/*.yaml
 
 bench: $(STAMP) wrk ## Measure evaluation, verification and the server under load, each against a reference

@@ -192,7 +192,10 @@ def test_a_real_webp_logo_is_accepted(tmp_path: Path) -> None:
 
 def test_an_unreadable_brand_file_is_a_clear_error(tmp_path: Path) -> None:
     if os.geteuid() == 0:
-        pytest.skip("root reads every file")
+        pytest.skip(
+            "needs a user other than root (root can read a file that has no permissions); "
+            "run make test as an ordinary user to include this test"
+        )
     theme = tmp_path / "theme.css"
     theme.write_text(":root {}")
     theme.chmod(0)

@@ -69,3 +69,32 @@ def test_wheel_in_a_fresh_venv(tmp_path: Path) -> None:
             assert b"Before you try prostate massage: check for warning signs" in page.read()
         with urllib.request.urlopen(base + "/static/screener.css") as css:
             assert b"--screener-brand" in css.read()
+
+
+DEV_TOOLS = ("pytest", "playwright", "mypy", "ruff", "schemathesis", "hypothesis", "fhirclient")
+
+
+def test_make_run_installs_what_serving_needs_and_no_more(tmp_path: Path) -> None:
+    """`make run`'s install step, into a fresh virtual environment: Screener serves from
+    it, and none of the development tools is there (`make test` installs those)."""
+    env_dir = tmp_path / "venv"
+    stamp = env_dir / ".installed-serve"
+    planned = run("make", "-n", "run", f"VENV={env_dir}", cwd=ROOT)
+    assert planned.returncode == 0, planned.stderr
+    assert f"{env_dir}/bin/python -m pip install --quiet -e .\n" in planned.stdout
+    assert "[dev]" not in planned.stdout
+
+    installed = run("make", f"VENV={env_dir}", stamp, cwd=ROOT)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    listed = run(env_dir / "bin" / "python", "-m", "pip", "list", "--format=freeze", cwd=tmp_path)
+    names = {line.split("==")[0].lower() for line in listed.stdout.splitlines()}
+    assert {"screener", "flask", "granian"} <= names
+    assert not names & set(DEV_TOOLS), "make run installed development tools"
+    checked = run(env_dir / "bin" / "screener", "check", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    # Installed, `make run` goes straight to serving; `make test` adds the tools.
+    again = run("make", "-n", "run", f"VENV={env_dir}", cwd=ROOT)
+    assert "pip install" not in again.stdout and "screener serve --dev" in again.stdout
+    dev = run("make", "-n", "pytest", f"VENV={env_dir}", cwd=ROOT)
+    assert "pip install --quiet -e '.[dev]'" in dev.stdout
