@@ -11,7 +11,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -20,6 +20,9 @@ from screener.config import ConfigError, check_metrics_host, from_environ, new_s
 from screener.config import public_url as public_url_setting
 from screener.resources import default_rules_path, load_ruleset
 from screener.ruleset import Ruleset, RulesetError
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,6 +58,21 @@ def _load(path: Path) -> Ruleset:
         for problem in e.problems:
             click.echo(str(problem), err=True)
         sys.exit(EXIT_PROBLEMS)
+
+
+def _app(overrides: dict[str, Any], undone: str) -> Flask:
+    """The app from the settings and ``overrides``; on a rules file with problems, each
+    problem and exit 1 ("nothing is ``undone``"); on a bad setting, one line each, exit 2."""
+    from screener import create_app
+
+    try:
+        return create_app(overrides)
+    except RulesetError as e:
+        for problem in e.problems:
+            click.echo(str(problem), err=True)
+        _fail(f"the rules file has problems; nothing is {undone}")
+    except ConfigError as e:
+        _fail_settings(e)
 
 
 def _output_option(help_text: str) -> Callable[[F], F]:
@@ -341,7 +359,6 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
     SCREENER_SECRET_KEY (make one with `screener keygen`) or a weak one. Exits 1
     when the rules file has problems or does not pass `screener check`.
     """
-    from screener import create_app
     from screener.server import run
 
     try:
@@ -377,14 +394,7 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
 
         atexit.register(remove_counts)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
-    try:
-        app = create_app(overrides)
-    except RulesetError as e:
-        for problem in e.problems:
-            click.echo(str(problem), err=True)
-        _fail("the rules file has problems; nothing is served")
-    except ConfigError as e:
-        _fail_settings(e)
+    app = _app(overrides, "served")
     ruleset = app.extensions["screener"].ruleset
     if ruleset.review is None or ruleset.review.status != "approved":
         click.echo(
@@ -437,7 +447,7 @@ def export(form: str, lang: str | None, public_url: str | None, output: Path | N
 
     Exit 2 when a setting, --lang or --public-url cannot be used.
     """
-    from screener import create_app, fhir_api, i18n
+    from screener import fhir_api, i18n
 
     overrides: dict[str, Any] = {"SECRET_KEY": new_secret_key()}  # no token is ever made
     if public_url is not None:
@@ -445,14 +455,7 @@ def export(form: str, lang: str | None, public_url: str | None, output: Path | N
             overrides["PUBLIC_URL"] = public_url_setting(public_url)
         except ConfigError as e:
             _fail(f"--public-url: {e}", EXIT_BAD_INPUT)
-    try:
-        app = create_app(overrides)
-    except RulesetError as e:
-        for problem in e.problems:
-            click.echo(str(problem), err=True)
-        _fail("the rules file has problems; nothing is exported")
-    except ConfigError as e:
-        _fail_settings(e)
+    app = _app(overrides, "exported")
     if not app.config["PUBLIC_URL"]:
         _fail(
             "the questionnaire's canonical address needs the public address it is served "
