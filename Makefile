@@ -16,11 +16,19 @@ LFORMS_VERSION := 40.1.3
 LFORMS_INTEGRITY := sha512-WLruTm+BcVnafC0rSAQ3/cNqhxvclBUxyBG68aub/uha2NaK9H8ZZcEXTTuORuGzzCt0wa7fvhuieZtcDIdPzQ==
 LFORMS_DIR := .lforms
 LFORMS := $(LFORMS_DIR)/package
+# Lighthouse for tests/browser/test_lighthouse.py, with every package it needs pinned by
+# version and integrity in tools/lighthouse/package-lock.json; installed with `npm ci`
+# into the git-ignored tools/lighthouse/node_modules/. Lighthouse 12 still runs on the
+# Node.js 18 and 20 of Debian and its derivatives (13 needs 22). package.json's
+# overrides hold two packages that one dependency asks for as "latest" to the versions
+# Lighthouse itself names, so the lock file stays the whole truth.
+LIGHTHOUSE_DIR := tools/lighthouse
+LIGHTHOUSE := $(LIGHTHOUSE_DIR)/node_modules/.bin/lighthouse
 SRI := import base64, hashlib, sys; d = hashlib.sha512(open(sys.argv[1], "rb").read()).digest(); \
 	print("sha512-" + base64.b64encode(d).decode())
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck pytest chromium nginx lforms wrk check-rules bench format clean i18n i18n-check
+.PHONY: help install run test lint typecheck pytest chromium nginx lforms lighthouse wrk check-rules bench format clean i18n i18n-check
 
 help: ## List the tasks
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -55,8 +63,9 @@ lint: $(STAMP) ## Lint and check formatting with ruff
 typecheck: $(STAMP) ## Type-check the package with mypy --strict
 	$(BIN)/mypy
 
-pytest: $(STAMP) chromium nginx lforms ## Run the test suite, browser and proxy tests included
-	SCREENER_CHROMIUM=$(CHROMIUM) SCREENER_NGINX=$(NGINX) SCREENER_LFORMS=$(LFORMS) $(BIN)/pytest
+pytest: $(STAMP) chromium nginx lforms lighthouse ## Run the test suite, browser and proxy tests included
+	SCREENER_CHROMIUM=$(CHROMIUM) SCREENER_NGINX=$(NGINX) SCREENER_LFORMS=$(LFORMS) \
+		SCREENER_LIGHTHOUSE=$(LIGHTHOUSE) $(BIN)/pytest
 
 chromium: ## Install Debian's chromium for the browser tests, when it is missing
 	@if [ ! -x "$(CHROMIUM)" ]; then \
@@ -99,6 +108,20 @@ lforms: ## Fetch LHC-Forms into .lforms/ for the FHIR browser test, when it is m
 		echo "$(LFORMS_INTEGRITY)" > $(LFORMS_DIR)/.integrity; \
 	fi
 
+lighthouse: ## Install Lighthouse into tools/lighthouse/ for its browser test, when missing or changed
+	@if ! cmp -s $(LIGHTHOUSE_DIR)/package-lock.json $(LIGHTHOUSE_DIR)/node_modules/.screener-lock; then \
+		if ! command -v npm >/dev/null; then \
+			if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; \
+			else echo "Installing Lighthouse needs npm: run 'apt-get install npm' as root"; exit 1; fi; \
+			echo "Installing Debian's npm to install Lighthouse"; \
+			$$sudo apt-get update -qq; \
+			$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+		fi; \
+		echo "Installing Lighthouse ($(LIGHTHOUSE_DIR)/package-lock.json) into $(LIGHTHOUSE_DIR)/node_modules/"; \
+		npm ci --prefix $(LIGHTHOUSE_DIR) --ignore-scripts --no-audit --no-fund --loglevel=error; \
+		cp $(LIGHTHOUSE_DIR)/package-lock.json $(LIGHTHOUSE_DIR)/node_modules/.screener-lock; \
+	fi
+
 check-rules: $(SERVE_STAMP) ## Check every rules file in rules/ and run its cases
 	$(BIN)/screener check rules/*.yaml
 
@@ -132,4 +155,5 @@ format: $(STAMP) ## Format the code with ruff
 	$(BIN)/ruff check --fix screener tests benchmarks
 
 clean: ## Remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis dist build test-artifacts $(LFORMS_DIR)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis dist build test-artifacts $(LFORMS_DIR) \
+		$(LIGHTHOUSE_DIR)/node_modules

@@ -99,11 +99,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         ruleset=ruleset, tokens=tokens, timezone=ZoneInfo(app.config["TIMEZONE"])
     )
 
-    from screener import api, assets, i18n, metrics, views
+    from screener import api, assets, i18n, metrics, seo, views
 
     i18n.init_app(app, ruleset)
     metrics.init_app(app)
     assets.init_app(app)
+    seo.init_app(app)
     views.init_app(app)
     api.init_app(app)
     views.draw_pages(app)

@@ -60,6 +60,16 @@ def ruleset_json(ruleset: Ruleset) -> dict[str, Any]:
     return {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256}
 
 
+def rules_review(ruleset: Ruleset) -> dict[str, Any]:
+    """Where the rules' clinical review stands, as the pages say it: ``approved`` with who
+    signed them off, only while an approval names the rules as they are now."""
+    approval = ruleset.approval
+    return {
+        "state": ruleset.standing.state,
+        "approval": {"role": approval.role, "date": approval.date} if approval else None,
+    }
+
+
 def question_json(question: Question) -> dict[str, Any]:
     """A question as the questionnaire gives it; a scope question says which answers are
     inside the scope (any other ends the screening with no outcome)."""
@@ -86,6 +96,7 @@ def questionnaire() -> Response:
     body = {
         "ruleset": {**ruleset_json(ruleset), "title": ruleset.title},
         "language": i18n.current().tag,
+        "rules_review": rules_review(ruleset),
         "translation_review": i18n.current().review,
         "emergency": ruleset.emergency,
         "questions": [question_json(q) for q in ruleset.flow],
@@ -431,6 +442,7 @@ def openapi_document(
                     "required": [
                         "ruleset",
                         "language",
+                        "rules_review",
                         "emergency",
                         "questions",
                         "outcomes",
@@ -439,6 +451,38 @@ def openapi_document(
                     "properties": {
                         "ruleset": {"$ref": "#/components/schemas/Ruleset"},
                         "language": {"$ref": "#/components/schemas/Language"},
+                        "rules_review": {
+                            "description": "The clinical review of the rules: approved "
+                            "only while a clinician's approval names the rules as they are "
+                            "now (then approval says their role and the date); else draft, "
+                            "in-review, not recorded, or changed since review. Show anything "
+                            "but approved to the person as a draft, as Screener's own pages "
+                            "do.",
+                            "type": "object",
+                            "required": ["state", "approval"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "state": {
+                                    "type": "string",
+                                    "enum": [
+                                        "approved",
+                                        "draft",
+                                        "in-review",
+                                        "not recorded",
+                                        "changed since review",
+                                    ],
+                                },
+                                "approval": {
+                                    "type": ["object", "null"],
+                                    "required": ["role", "date"],
+                                    "additionalProperties": False,
+                                    "properties": {
+                                        "role": {"type": "string"},
+                                        "date": {"type": "string", "format": "date"},
+                                    },
+                                },
+                            },
+                        },
                         "translation_review": {
                             "description": "The clinical review of the texts in this "
                             "language: source (the rules file's own language), approved, "

@@ -6,15 +6,19 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from screener.approvals import Standing, standing, translation_fingerprint
 from screener.resources import data_dir
 from screener.ruleset import Ruleset
+
+if TYPE_CHECKING:
+    from screener.verify import Finding
 
 DOMAIN = "messages"
 
@@ -81,27 +85,29 @@ def needed_messages(ruleset: Ruleset) -> set[Message]:
     return interface_messages() | {t.text for t in ruleset.texts()}
 
 
-def fingerprint(catalog: Translations, messages: Iterable[Message]) -> str:
-    """The sha256 of these messages as the catalog translates them now.
+def fingerprint(
+    catalog: Translations, ruleset: Ruleset, needed: Iterable[Message] | None = None
+) -> str:
+    """The fingerprint of a translation as the catalog gives it now: each message a
+    person can read with these rules (:func:`needed_messages`) beside its translation,
+    and the rules' own fingerprint.
 
-    A clinical reviewer approves a translation by recording this value in the rules
-    file (``reviewed_sha256``); any later change to a translated text changes it,
-    and the translation then counts as unreviewed again.
+    A clinician's approval of the translation names this value (``screener approve
+    --lang``); any later change to a translated text, or to the rules, changes it,
+    and the translation then counts as unreviewed again. ``needed`` saves working
+    those messages out again.
     """
     known = catalog._catalog
-    digest = hashlib.sha256()
-    for message in sorted(messages, key=str):
+    pairs: list[tuple[str, str]] = []
+    for message in needed if needed is not None else needed_messages(ruleset):
         if isinstance(message, str):
-            pairs = [(message, known.get(message, ""))]
-        else:
-            text, form = message[0], 0
-            pairs = []
-            while (text, form) in known or form == 0:
-                pairs.append((f"{text}[{form}]", known.get((text, form), "")))
-                form += 1
-        for original, translated in pairs:
-            digest.update(f"{original}\x1f{translated}\x1e".encode())
-    return digest.hexdigest()
+            pairs.append((message, known.get(message, "")))
+            continue
+        text, form = message[0], 0
+        while (text, form) in known or form == 0:
+            pairs.append((f"{text}[{form}]", known.get((text, form), "")))
+            form += 1
+    return translation_fingerprint(ruleset.fingerprint, pairs)
 
 
 def N_(message: str) -> str:
@@ -119,16 +125,48 @@ def placeholder_values(number: str, catalog: Translations) -> dict[str, str]:
     return {"emergency_number": number or catalog.gettext(LOCAL_EMERGENCY_NUMBER)}
 
 
-# The review of a translation whose texts changed after a clinician approved them.
-CHANGED = "changed since review"
-
-
-def review_status(ruleset: Ruleset, code: str, now: str) -> str:
-    """A translation's clinical review as it stands: its recorded status, "not recorded",
-    or CHANGED when it was approved for other texts than ``now`` fingerprints."""
+def review_standing(ruleset: Ruleset, code: str, now: str) -> Standing:
+    """A translation's clinical review as it stands, given its fingerprint ``now``:
+    NOT_RECORDED without an entry in the rules file, approved only while one of its
+    approvals names ``now``, CHANGED when they all name other texts or other rules."""
     entry = ruleset.translations.get(code)
     if entry is None:
-        return "not recorded"
-    if entry.status == "approved" and entry.reviewed_sha256 != now:
-        return CHANGED
-    return entry.status
+        return standing(None, (), now)
+    return standing(entry.status, entry.approvals, now)
+
+
+def stale_approvals(ruleset: Ruleset, directories: Sequence[Path]) -> list[Finding]:
+    """Every approval, of the rules or of a translation, given for other content than
+    they have now: what ``screener check`` reports, each at its line in the file."""
+    from screener.verify import Finding
+
+    found = [
+        Finding(
+            "approval",
+            a.line,
+            "review",
+            f"the approval by {a.by} ({a.role}) on {a.date} is stale: what people read or "
+            "the engine uses has changed since, so the pages say draft; have the change "
+            "reviewed and record a new approval with `screener approve`, or remove this one",
+            kind="stale",
+        )
+        for a in ruleset.standing.stale
+    ]
+    for code, entry in sorted(ruleset.translations.items()):
+        if not entry.approvals:
+            continue
+        now = fingerprint(load_catalog(directories, code), ruleset)
+        found += [
+            Finding(
+                "approval",
+                a.line,
+                f"translations.{code}",
+                f"the approval by {a.by} ({a.role}) on {a.date} is stale: the {code} texts "
+                "or the rules have changed since, so the pages in that language say it has "
+                "not been checked; have it reviewed again and record a new approval with "
+                f"`screener approve --lang {code}`, or remove this one",
+                kind="stale",
+            )
+            for a in review_standing(ruleset, code, now).stale
+        ]
+    return found

@@ -24,6 +24,9 @@ from screener.ruleset import Ruleset, RulesetError
 if TYPE_CHECKING:
     from flask import Flask
 
+    from screener.approvals import Approval
+    from screener.readability import Readability
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_PROBLEMS = 1
@@ -105,9 +108,10 @@ def check(rules: tuple[Path, ...], exhaustive: bool) -> None:
 
     Validates each file, then proves for every reachable combination of
     answers: each gets one outcome, moving an answer towards care never lowers
-    it, nothing is dead, the file's cases pass, and no text diagnoses. Prints
-    every finding as FILE:LINE: [check] what: why, with an example where
-    there is one. Exits 1 on any finding.
+    it, nothing is dead, the file's cases pass, and no text diagnoses. An
+    approval (`screener approve`) of other content than the file has now is a
+    finding too: it is stale. Prints every finding as FILE:LINE: [check]
+    what: why, with an example where there is one. Exits 1 on any finding.
     """
     failed = False
     for path in rules or (_configured_rules(),):
@@ -118,8 +122,9 @@ def check(rules: tuple[Path, ...], exhaustive: bool) -> None:
     sys.exit(EXIT_PROBLEMS if failed else 0)
 
 
-def _check_one(path: Path, *, exhaustive: bool = False) -> int:
-    """Check one file, print what was found, and return how many problems there are."""
+def _check_one(path: Path, *, exhaustive: bool = False, approvals: bool = True) -> int:
+    """Check one file, print what was found, and return how many problems there are
+    (with ``approvals``, an approval for other content than the file has now is one)."""
     try:
         ruleset = load_ruleset(path)
     except RulesetError as e:
@@ -138,12 +143,34 @@ def _check_one(path: Path, *, exhaustive: bool = False) -> int:
             f"  OK: complete, monotone towards care, no dead parts, {len(ruleset.cases)} cases "
             "pass, no diagnosis"
         )
-    return len(result.findings) + _check_readability(path, ruleset)
+    stale = _stale_approvals(ruleset) if approvals else []
+    for finding in stale:
+        click.echo(finding.describe(str(path)))
+    return len(result.findings) + len(stale) + _check_readability(path, ruleset)
 
 
-def _check_readability(path: Path, ruleset: Ruleset) -> int:
-    """Print how readable the texts are, in the file's language and in each translation
-    that has limits, and return how many findings fail the check (the enforced ones)."""
+def _translation_directories() -> list[Path]:
+    """Screener's catalogs and those of SCREENER_TRANSLATIONS (none when it is unusable:
+    its error is for the commands that use it)."""
+    from screener.catalogs import catalog_directories
+
+    try:
+        extra = from_environ(os.environ).get("TRANSLATIONS", [])
+    except ConfigError:
+        extra = []
+    return catalog_directories(extra)
+
+
+def _stale_approvals(ruleset: Ruleset) -> list[verify.Finding]:
+    """The approvals in the file given for other content than it has now."""
+    from screener.catalogs import stale_approvals
+
+    return stale_approvals(ruleset, _translation_directories())
+
+
+def readability_results(ruleset: Ruleset) -> list[Readability]:
+    """How readable the texts are, in the file's language and in each translation that
+    has limits: what `screener check` (and `screener preview`) measure."""
     from screener import readability
     from screener.catalogs import catalog_directories, found_codes, load_catalog, untranslated
 
@@ -160,10 +187,16 @@ def _check_readability(path: Path, ruleset: Ruleset) -> int:
             catalog = load_catalog(directories, code)
             missing = set(untranslated(catalog, [t.text for t in ruleset.texts()]))
             results.append(readability.measure_translation(ruleset, code, catalog.gettext, missing))
+    return [r for r in results if r is not None and (r.sentences or not r.untranslated)]
+
+
+def _check_readability(path: Path, ruleset: Ruleset) -> int:
+    """Print how readable the texts are, in the file's language and in each translation
+    that has limits, and return how many findings fail the check (the enforced ones)."""
+    from screener import readability
+
     failures = 0
-    for result in results:
-        if result is None or (result.untranslated and not result.sentences):
-            continue
+    for result in readability_results(ruleset):
         click.echo(f"  {readability.summary(result)}")
         for finding in result.failures:
             click.echo(finding.describe(str(path)))
@@ -224,6 +257,201 @@ def report(rules: Path | None, fmt: str | None, output: Path | None, since: Path
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}: {verify.summary(result)}", err=True)
     sys.exit(0 if result.ok else EXIT_PROBLEMS)
+
+
+@main.command()
+@click.argument("rules", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--by", "by", required=True, help="The name of the clinician who approves it.")
+@click.option(
+    "--role",
+    required=True,
+    help='Their role, which the pages show: "Reviewed by ROLE on DATE".',
+)
+@click.option("--note", default=None, help="Anything they want recorded with the approval.")
+@click.option(
+    "--lang",
+    default=None,
+    help="Approve this language's translation (a tag such as es) instead of the rules.",
+)
+@click.option(
+    "--fingerprint",
+    "expected",
+    default=None,
+    help="The fingerprint the report they reviewed printed (at least its first 12 "
+    "characters): nothing is approved unless the file still has it.",
+)
+def approve(
+    rules: Path, by: str, role: str, note: str | None, lang: str | None, expected: str | None
+) -> None:
+    """Record a clinician's approval of RULES (or, with --lang, of its translation into
+    that language) in the file itself.
+
+    The approval names who approved it, their role, today's date (UTC) and the
+    fingerprint of what they reviewed: everything people read or the engine uses,
+    and for a translation that language's texts too. It goes in the file's review
+    block (or translations.LANG), whose status becomes approved; only those lines
+    change, and every comment stays. An approval holds until what it covers changes:
+    then `screener check` reports it as stale and the pages say draft again.
+    Approvals of earlier content are removed (the file's history keeps them).
+
+    With --fingerprint, approves only when the file still has the fingerprint of the
+    report the clinician read; without it, prints the fingerprint approved, to compare.
+
+    Refuses a file that does not pass `screener check`, or whose fingerprint is not
+    --fingerprint (exit 1). Exits 2 on a missing file, a blank --by or --role, a
+    --fingerprint shorter than 12 characters, or a language with no translation.
+    """
+    from datetime import UTC, datetime
+
+    from screener.approvals import Approval, RecordError, record
+
+    given = {"--by": by, "--role": role, "--note": note}
+    for option, value in given.items():
+        if value is None:
+            continue
+        if not value.strip():
+            _fail(f"{option} must not be blank", EXIT_BAD_INPUT)
+        if not value.isprintable():
+            _fail(f"{option} must be one line of text", EXIT_BAD_INPUT)
+        if option != "--note" and len(value.strip()) > 200:
+            _fail(f"{option} must be at most 200 characters", EXIT_BAD_INPUT)
+    if not rules.is_file():
+        _fail(f"{rules}: no such file", EXIT_BAD_INPUT)
+    try:
+        before = load_ruleset(rules)
+    except RulesetError as e:
+        for problem in e.problems:
+            click.echo(str(problem), err=True)
+        _fail(f"{rules} does not pass screener check; nothing is approved")
+    code = _approved_language(before, lang) if lang is not None else None
+    if _check_one(rules, approvals=False):
+        _fail(f"{rules} does not pass screener check; nothing is approved")
+    if expected is not None:
+        expected = expected.strip().lower()
+        if len(expected) < 12 or not all(c in "0123456789abcdef" for c in expected):
+            _fail("--fingerprint must be at least 12 hex digits, as the report prints it", 2)
+    fingerprint = before.fingerprint if code is None else _translation_fingerprint(before, code)
+    if expected is not None and not fingerprint.startswith(expected):
+        _fail(
+            f"{rules} has changed since the report that was reviewed: its fingerprint is "
+            f"{fingerprint[:12]}, not {expected[:12]}; nothing is approved. "
+            "Make the report again and review what changed"
+        )
+    approval = Approval(
+        by.strip(),
+        role.strip(),
+        datetime.now(UTC).date().isoformat(),
+        fingerprint,
+        note.strip() if note else None,
+    )
+    with open(rules, encoding="utf-8", newline="") as f:
+        text = f.read()
+    try:
+        changed = record(text, approval, code)
+    except RecordError as e:
+        _fail(f"{rules}: cannot record the approval: {e}; nothing is written")
+    _confirm(rules, before, changed, approval, code)
+    with open(rules, "w", encoding="utf-8", newline="") as f:
+        f.write(changed)
+    what = "rules" if code is None else f"{code} translation"
+    click.echo(
+        f"{rules}: recorded the approval of the {what} by {approval.by} ({approval.role}) on "
+        f"{approval.date}, fingerprint {approval.short}"
+    )
+    if expected is None:
+        click.echo(
+            f"{rules}: check that {approval.short} is the fingerprint on the report they "
+            "reviewed (--fingerprint makes approve check it)",
+            err=True,
+        )
+    earlier = before.standing.stale if code is None else _translation_stale(before, code)
+    for gone in earlier:
+        click.echo(f"  removed the approval of earlier content by {gone.by} on {gone.date}")
+    after = _load(rules)
+    click.echo(f"  the file's sha256 is now {after.sha256}; name it in the changelog")
+
+
+def _approved_language(ruleset: Ruleset, lang: str) -> str:
+    """The catalog code for --lang, when the file records that translation and its
+    catalog translates everything people read; exits 2 (1 when incomplete) otherwise."""
+    from screener.catalogs import found_codes, load_catalog, needed_messages, untranslated
+
+    code = lang.strip().replace("-", "_")
+    known = found_codes(_translation_directories()) | set(ruleset.translations)
+    match = next((c for c in sorted(known) if c.lower() == code.lower()), None)
+    if code.lower() == ruleset.language.lower():
+        _fail(
+            f"--lang {lang}: that is the language the rules file is written in; approve the "
+            "rules without --lang",
+            EXIT_BAD_INPUT,
+        )
+    if match is None:
+        listed = ", ".join(sorted(known - {ruleset.language})) or "none"
+        _fail(f"--lang {lang}: no such translation (the translations: {listed})", EXIT_BAD_INPUT)
+    if match not in ruleset.translations:
+        _fail(
+            f"--lang {lang}: the rules file has no translations entry for {match!r}; add one "
+            "(docs/translating.md, step 3) before it is approved",
+            EXIT_BAD_INPUT,
+        )
+    if match not in found_codes(_translation_directories()):
+        _fail(f"--lang {lang}: there is no catalog for {match!r}", EXIT_BAD_INPUT)
+    needed = sorted(needed_messages(ruleset), key=str)
+    missing = untranslated(load_catalog(_translation_directories(), match), needed)
+    if missing:
+        _fail(
+            f"--lang {lang}: {len(missing)} of {len(needed)} messages are not translated "
+            f"(the first: {missing[0][:60]!r}); only a complete translation can be approved"
+        )
+    return match
+
+
+def _translation_fingerprint(ruleset: Ruleset, code: str) -> str:
+    from screener.catalogs import fingerprint, load_catalog
+
+    return fingerprint(load_catalog(_translation_directories(), code), ruleset)
+
+
+def _translation_stale(ruleset: Ruleset, code: str) -> tuple[Approval, ...]:
+    from screener.catalogs import review_standing
+
+    return review_standing(ruleset, code, _translation_fingerprint(ruleset, code)).stale
+
+
+def _confirm(path: Path, before: Ruleset, text: str, approval: Approval, code: str | None) -> None:
+    """Read the edited text back before it is written: it must still be the same rules
+    (same fingerprint, the other reviews as they were), now approved by ``approval``."""
+    from screener.catalogs import review_standing
+    from screener.resources import interface_texts, schema
+    from screener.ruleset import parse
+
+    def same(found: Approval | None) -> bool:
+        return found == approval  # where it is in the file is no part of it
+
+    try:
+        after = parse(
+            text.replace("\r\n", "\n"),
+            filename=str(path),
+            schema=schema(),
+            interface=interface_texts(),
+        )
+    except RulesetError as e:
+        problem = e.problems[0]
+        _fail(f"{path}: the approval could not be recorded safely ({problem}); nothing is written")
+    ok = after.fingerprint == before.fingerprint
+    if code is None:
+        ok = ok and same(after.approval)
+        ok = ok and all(
+            review_standing(after, c, _translation_fingerprint(after, c))
+            == review_standing(before, c, _translation_fingerprint(before, c))
+            for c in before.translations
+        )
+    else:
+        ok = ok and after.standing == before.standing
+        now = _translation_fingerprint(after, code)
+        ok = ok and same(review_standing(after, code, now).approval)
+    if not ok:
+        _fail(f"{path}: the approval could not be recorded safely; nothing is written")
 
 
 @main.command(name="diff")
@@ -359,7 +587,7 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
     SCREENER_SECRET_KEY (make one with `screener keygen`) or a weak one. Exits 1
     when the rules file has problems or does not pass `screener check`.
     """
-    from screener.server import run
+    from screener.server import port_in_use, run
 
     try:
         settings = from_environ(os.environ)
@@ -396,11 +624,10 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
     app = _app(overrides, "served")
     ruleset = app.extensions["screener"].ruleset
-    if ruleset.review is None or ruleset.review.status != "approved":
+    if ruleset.approval is None:
         click.echo(
             f"screener: warning: {ruleset.filename} is not approved by a clinical reviewer "
-            f"(review status: {ruleset.review.status if ruleset.review else 'none'}); pages "
-            "say so",
+            f"(review status: {ruleset.standing.state}); pages say so",
             err=True,
         )
     proof = verify.verify(ruleset)
@@ -408,6 +635,12 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
         for finding in proof.findings:
             click.echo(finding.describe(ruleset.filename), err=True)
         _fail("the rules file does not pass screener check; nothing is served")
+    if port_in_use(host, port):
+        _fail(
+            f"port {port} on {host} is already in use (another Screener still running?): "
+            "stop it, or choose another port",
+            EXIT_BAD_INPUT,
+        )
     click.echo(
         f"Screener serving {ruleset.id} {ruleset.version} ({ruleset.short_hash}) "
         f"on http://{host}:{port}/",
@@ -415,6 +648,51 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
     )
     try:
         run(app, host=host, port=port, workers=workers or os.cpu_count() or 1)
+    except ConfigError as e:
+        _fail_settings(e)
+
+
+@main.command()
+@click.argument("rules", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port to listen on, on 127.0.0.1 only.",
+)
+def preview(rules: Path | None, port: int) -> None:
+    """Preview a rules file while you edit it (default: the configured one), at
+    http://127.0.0.1:PORT/ and on no other address.
+
+    Serves the app as `serve --dev` does and reloads the rules, and the compiled
+    translations, when they are saved: load a page again to see the change. Every
+    page shows, in a banner, what `screener check` finds, each with file:line. While
+    the saved file cannot be used, the pages show the last version that could, and
+    the banner says so. Exits 1 when the file cannot be used at start, 2 on a
+    setting Screener cannot use or a port already in use.
+    """
+    from screener.preview import HOST, Preview
+    from screener.server import port_in_use, run
+
+    try:
+        settings = from_environ(os.environ)
+    except ConfigError as e:
+        _fail_settings(e)
+    if port_in_use(HOST, port):
+        _fail(f"port {port} on {HOST} is in use; choose another with --port", EXIT_BAD_INPUT)
+    overrides: dict[str, Any] = {
+        # One key for every reload: a token then opens until its rules change.
+        "SECRET_KEY": settings.get("SECRET_KEY") or new_secret_key(),
+        "METRICS_PORT": None,  # an author's preview publishes no metrics
+    }
+    if not settings.get("PUBLIC_URL"):
+        overrides["PUBLIC_URL"] = f"http://{HOST}:{port}"
+    previewing = Preview(rules or _configured_rules(), overrides, settings.get("TRANSLATIONS", []))
+    app = previewing.start(_app(previewing.overrides, "previewed"))
+    click.echo(f"Screener preview on http://{HOST}:{port}/ (Ctrl+C stops it)", err=True)
+    try:
+        run(app, host=HOST, port=port, workers=1)
     except ConfigError as e:
         _fail_settings(e)
 

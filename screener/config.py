@@ -665,6 +665,13 @@ SETTINGS = (
         "The FHIR face (docs/fhir.md) builds its canonical addresses from it and is off "
         "without it. `screener serve --dev` uses its own address when it is unset.",
     ),
+    Setting(
+        "INDEXABLE",
+        True,
+        _flag,
+        "1 (the default) lets search engines index the start page in each language; 0 asks "
+        "them to index no page at all, for a private deployment (docs/deploy.md).",
+    ),
     Setting("BRAND_NAME", "Screener", _brand_name, "Name shown in the header of every page."),
     Setting(
         "LOGO",

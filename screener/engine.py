@@ -21,7 +21,7 @@ Semantics, in brief (docs/rules-format.md has the whole story):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from screener.ruleset import (
@@ -117,6 +117,91 @@ def progress(
         return [q for q in ruleset.scope if q.id in relevant], None
     asked = [q for q in ruleset.flow if is_asked(q, relevant)]
     return asked, next((q for q in asked if q.id not in relevant), None)
+
+
+class Count(NamedTuple):
+    """How many questions a person is asked in all, inside the scope: the fewest and the
+    most over every way the questions still open could be answered. ``exact`` when the
+    search gave up (see :func:`question_count`) is False and ``most`` is an upper bound."""
+
+    fewest: int
+    most: int
+    exact: bool = True
+
+
+# The search keeps one entry per distinct set of answers later questions still look at.
+# A rules file whose questions depend on each other so widely that more are needed gets
+# an upper bound instead: every question not yet ruled out.
+COUNT_LIMIT = 4096
+
+
+def question_count(ruleset: Ruleset, answers: Mapping[str, str] | None = None) -> Count:
+    """The fewest and most questions asked in all, scope questions included, for a person
+    who stays inside the scope, given the answers so far (none: before the first).
+
+    Answers given stay as they are; every question still open may get any of its answers
+    (a scope question only those inside its scope). The walk follows the questions in
+    order, keeping only the answers that a later question's ``when`` looks at, so its
+    cost grows with how widely the questions depend on each other, not with how many
+    there are. Used for "Question 4 of about 16" and for the start page's estimate.
+    """
+    given = relevant_answers(ruleset, answers or {})
+    flow = ruleset.flow
+    live = ruleset.looked_at_later  # which answers still matter after each question
+    # The answers that matter (as sorted pairs) -> (fewest, most) questions to reach them.
+    State = tuple[tuple[str, str], ...]
+    states: dict[State, tuple[int, int]] = {(): (0, 0)}
+    for i, question in enumerate(flow):
+        keep = live[i]
+        if question.asks is None and question.id not in keep:
+            # Asked whatever came before, and no later question looks at the answer.
+            if i and keep != live[i - 1]:
+                states = _merge((_only(state, keep), counts) for state, counts in states.items())
+            states = {state: (low + 1, high + 1) for state, (low, high) in states.items()}
+            continue
+        if question.id in given:
+            choices: tuple[str, ...] = (given[question.id],)
+        elif question.in_scope is not None:
+            choices = tuple(v for v in question.values if v in question.in_scope)
+        else:
+            choices = question.values
+        following: list[tuple[State, tuple[int, int]]] = []
+        for state, (low, high) in states.items():
+            if question.asks is not None and not question.asks(dict(state)):
+                following.append((_only(state, keep), (low, high)))
+            elif question.id not in keep:
+                following.append((_only(state, keep), (low + 1, high + 1)))
+            else:
+                for value in choices:
+                    after = _only((*state, (question.id, value)), keep)
+                    following.append((after, (low + 1, high + 1)))
+        states = _merge(following)
+        if len(states) > COUNT_LIMIT:
+            return Count(
+                min(low for low, _ in states.values()),
+                max(high for _, high in states.values()) + len(flow) - i - 1,
+                exact=False,
+            )
+    return Count(min(low for low, _ in states.values()), max(high for _, high in states.values()))
+
+
+def _only(state: tuple[tuple[str, str], ...], keep: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """The answers in ``state`` to the questions in ``keep``, in a canonical order."""
+    return tuple(sorted(pair for pair in state if pair[0] in keep))
+
+
+def _merge(
+    pairs: Iterable[tuple[tuple[tuple[str, str], ...], tuple[int, int]]],
+) -> dict[tuple[tuple[str, str], ...], tuple[int, int]]:
+    """One entry per state: the fewest and the most of the counts that reach it."""
+    merged: dict[tuple[tuple[str, str], ...], tuple[int, int]] = {}
+    for state, (low, high) in pairs:
+        if state in merged:
+            was_low, was_high = merged[state]
+            merged[state] = (min(low, was_low), max(high, was_high))
+        else:
+            merged[state] = (low, high)
+    return merged
 
 
 def outside_scope(ruleset: Ruleset, answers: Mapping[str, str]) -> Question | None:

@@ -29,8 +29,8 @@ from werkzeug.http import parse_accept_header
 from werkzeug.routing import BaseConverter
 from wtforms.i18n import messages_path
 
+from screener.approvals import CHANGED, Approval
 from screener.catalogs import (
-    CHANGED,
     DOMAIN,
     Message,
     catalog_directories,
@@ -39,7 +39,7 @@ from screener.catalogs import (
     load_catalog,
     needed_messages,
     placeholder_values,
-    review_status,
+    review_standing,
     untranslated,
 )
 from screener.config import ConfigError
@@ -60,8 +60,11 @@ class Language:
     name: str  # its own name for itself: "Español"
     direction: str  # "ltr" or "rtl"
     ruleset: Ruleset  # the rules with their texts in this language
-    review: str  # "source" for the rules file's own language, else the translation's status
+    # "source" for the rules file's own language, else where the translation's clinical
+    # review stands: draft, in-review, approved, CHANGED or "not recorded".
+    review: str
     catalog: Translations  # the interface's messages in this language (empty for the source)
+    approval: Approval | None = None  # the clinician's approval of the translation that holds
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,13 @@ class Languages:
         return negotiate(self, [tag])
 
 
-def _language(code: str, ruleset: Ruleset, review: str, catalog: Translations) -> Language:
+def _language(
+    code: str,
+    ruleset: Ruleset,
+    review: str,
+    catalog: Translations,
+    approval: Approval | None = None,
+) -> Language:
     locale = Locale.parse(code)
     name = locale.get_language_name(locale) or code
     return Language(
@@ -102,6 +111,7 @@ def _language(code: str, ruleset: Ruleset, review: str, catalog: Translations) -
         ruleset=ruleset,
         review=review,
         catalog=catalog,
+        approval=approval,
     )
 
 
@@ -146,12 +156,12 @@ def load_languages(
                 f"(the first: {missing[0][:60]!r})"
             )
             continue
-        now = fingerprint(catalog, needed)
-        review = review_status(ruleset, code, now)
-        if review == CHANGED:
+        now = fingerprint(catalog, ruleset, needed)
+        review = review_standing(ruleset, code, now)
+        if review.state == CHANGED:
             log.warning(
-                "The %s translation is approved in %s for other texts than its catalog "
-                "holds now (sha256 %s): its pages say it has not been checked",
+                "The %s translation is approved in %s for other texts or other rules than "
+                "it has now (fingerprint %s): its pages say it has not been checked",
                 code,
                 ruleset.filename,
                 now,
@@ -162,7 +172,7 @@ def load_languages(
             problems[code] = f"changes the placeholders of {changed}"
             continue
         localized = localized.filled(placeholder_values(emergency_number, catalog))
-        complete[code] = _language(code, localized, review, catalog)
+        complete[code] = _language(code, localized, review.state, catalog, review.approval)
 
     chosen = []
     everything = Languages(tuple(complete.values()))

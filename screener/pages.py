@@ -3,9 +3,10 @@
 Drawing a page with Jinja costs several times what the rest of a request does,
 and most pages people see are a question with nothing selected yet. So when
 the app starts, each such page is drawn once for every language, address
-prefix (none, a language, /embed/, both) and review state, with slots where
-the answers token, the CSP nonce and the question's number go; a request then
-fills the slots in. Pages with an answer selected, an error, a result, or an
+prefix (none, a language, /embed/, both), review state and whether the number
+of questions is known exactly, with slots where the answers token, the CSP
+nonce, the question's number and the number of questions in all go; a request
+then fills the slots in. Pages with an answer selected, an error, a result, or an
 embedding site's address are drawn for each request as before.
 
 Nothing a person does adds to or changes what is kept here: it is filled before
@@ -25,6 +26,7 @@ from flask import Flask, current_app
 TOKEN_SLOT = "SCREENERslotTOKEN0"  # noqa: S105 - a placeholder, not a secret
 NONCE_SLOT = "SCREENERslotNONCE0"
 NUMBER_SLOT = "SCREENERslotNUMBER0"
+TOTAL_SLOT = "SCREENERslotTOTAL0"
 
 Key = tuple[Any, ...]
 
@@ -35,13 +37,17 @@ def find(key: Key) -> str | None:
     return drawn.get(key) if drawn is not None else None
 
 
-def fill(page: str, *, token: str | None, nonce: str, number: int | None) -> str:
+def fill(
+    page: str, *, token: str | None, nonce: str, number: int | None, total: int | None = None
+) -> str:
     """A pre-drawn page with this request's values in its slots."""
     page = page.replace(NONCE_SLOT, nonce)
     if token is not None:
         page = page.replace(TOKEN_SLOT, token)
     if number is not None:
         page = page.replace(NUMBER_SLOT, str(number))
+    if total is not None:
+        page = page.replace(TOTAL_SLOT, str(total))
     return page
 
 

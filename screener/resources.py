@@ -49,4 +49,22 @@ def load_ruleset(path: str | Path) -> Ruleset:
         raise RulesetError([Problem(name, 1, f"not UTF-8 text ({e.reason})")]) from None
     except OSError as e:
         raise RulesetError([Problem(name, 1, f"cannot read the file: {e.strerror}")]) from None
-    return parse(text, filename=name, schema=schema())
+    return parse(text, filename=name, schema=schema(), interface=interface_texts())
+
+
+@cache
+def interface_texts() -> tuple[str, ...]:
+    """The English texts of Screener's own pages (the message catalog template, less the
+    rules' texts), sorted: a clinician's approval covers them with the rules file."""
+    from babel.messages.pofile import read_po
+
+    with open(data_dir("translations") / "messages.pot", "rb") as pot:
+        template = read_po(pot)
+    return tuple(
+        sorted(
+            "\x1f".join(message.id) if message.pluralizable else str(message.id)
+            for message in template
+            if message.id
+            and not all(Path(path).parts[:1] == ("rules",) for path, _ in message.locations)
+        )
+    )

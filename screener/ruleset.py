@@ -6,6 +6,7 @@ nothing from Flask. ``screener.resources`` does the reading.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import hashlib
 import re
@@ -15,6 +16,8 @@ from typing import Any
 
 import jsonschema
 import yaml
+
+from screener.approvals import APPROVED, Approval, Standing, rules_fingerprint, standing
 
 YES, NO, UNSURE = "yes", "no", "unsure"
 
@@ -313,30 +316,31 @@ class Case:
 
 @dataclass(frozen=True, slots=True)
 class Review:
-    """The clinical review status of a ruleset version."""
+    """The clinical review of the rules: its status, notes, and the clinicians'
+    approvals, each naming the fingerprint of the content it was given for (see
+    :mod:`screener.approvals`)."""
 
     status: str
-    reviewer: str | None
-    date: str | None
     notes: str | None
+    approvals: tuple[Approval, ...] = ()
+    line: int = 1
 
 
 @dataclass(frozen=True, slots=True)
 class Translation:
     """Who translated a ruleset's texts into a language, and their clinical review.
 
-    ``reviewed_sha256`` is the fingerprint of the translated texts a reviewer approved
-    (``screener report`` prints the current one); an approval holds only while the
-    catalog still gives that fingerprint.
+    Each approval names the fingerprint of that language's texts and the rules as the
+    reviewer read them (``screener report`` prints the current one, and ``screener
+    approve --lang`` records it); it holds only while both are unchanged.
     """
 
     language: str
     status: str
     translator: str | None
-    reviewer: str | None
-    date: str | None
     notes: str | None
-    reviewed_sha256: str | None = None
+    approvals: tuple[Approval, ...] = ()
+    line: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,10 +374,14 @@ class Ruleset:
     outside: Outside | None = None
     emergency: str | None = None  # what to do in an emergency, said on every page
     emergency_line: int = 1
+    # The sha256 of what people read and the engine uses; what a clinician approves.
+    fingerprint: str = ""
     question_by_id: Mapping[str, Question] = field(init=False, repr=False, compare=False)
     outcome_by_id: Mapping[str, Outcome] = field(init=False, repr=False, compare=False)
     lowest: Outcome = field(init=False, repr=False, compare=False)
     by_severity: tuple[tuple[Rule, Outcome], ...] = field(init=False, repr=False, compare=False)
+    # For each question in the flow: the questions a later question's `when` looks at.
+    looked_at_later: tuple[frozenset[str], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Index questions and outcomes by id; find the outcome that applies when no rule holds."""
@@ -384,6 +392,13 @@ class Ruleset:
         object.__setattr__(
             self, "by_severity", tuple((r, self.outcome_by_id[r.outcome]) for r in ranked)
         )
+        later: list[frozenset[str]] = []
+        seen: frozenset[str] = frozenset()
+        for question in reversed(self.flow):
+            later.append(seen)
+            if question.when is not None:
+                seen |= question.when.questions()
+        object.__setattr__(self, "looked_at_later", tuple(reversed(later)))
 
     @property
     def flow(self) -> tuple[Question, ...]:
@@ -394,6 +409,20 @@ class Ruleset:
     def short_hash(self) -> str:
         """The first 12 hex digits of the file's sha256, enough to tell versions apart."""
         return self.sha256[:12]
+
+    @property
+    def standing(self) -> Standing:
+        """Where the rules' clinical review stands: approved only while an approval
+        names the rules' fingerprint as it is now."""
+        review = self.review
+        if review is None:
+            return standing(None, (), self.fingerprint)
+        return standing(review.status, review.approvals, self.fingerprint)
+
+    @property
+    def approval(self) -> Approval | None:
+        """The clinician's approval that holds for these rules as they are, if any."""
+        return self.standing.approval
 
     def texts(self) -> Iterator[Text]:
         """Every text shown to people, in file order: what translators translate.
@@ -605,8 +634,11 @@ def _read_yaml(text: str, filename: str) -> tuple[Any, dict[Path, int], list[Pro
 
 
 _ID_PATTERN = "^[a-z][a-z0-9_]*$"
+_LINE_PATTERN = "^[^\\n\\r]*\\S[^\\n\\r]*$"  # a name or a role: one line, not blank
 _SINGULAR = {"questions": "question", "outcomes": "outcome", "rules": "rule", "cases": "case"}
 _CONDITION_BRANCHES = ("is", "in", "all", "any", "not")
+# How sign-offs were recorded before approvals named a fingerprint of their own.
+_SIGN_OFF_KEYS = ("reviewer", "date", "reviewed_sha256")
 
 
 class _Checker:
@@ -680,6 +712,14 @@ class _Checker:
         elif kind == "additionalProperties" and isinstance(instance, dict):
             allowed = sorted(schema.get("properties", {}))
             for key in sorted(k for k in instance if k not in allowed):
+                if key in _SIGN_OFF_KEYS and path[:1] in (("review",), ("translations",)):
+                    self.add(
+                        (*path, key),
+                        f"{key!r} is no longer used: a clinician's sign-off is an approval "
+                        "(by, role, date and the fingerprint of what they reviewed), "
+                        "recorded with `screener approve`; remove it",
+                    )
+                    continue
                 hint = difflib.get_close_matches(key, allowed, n=1)
                 suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
                 self.add(
@@ -703,6 +743,8 @@ class _Checker:
                 f"{_shown(instance)} is not a valid id: use lower-case letters, digits "
                 "and _, starting with a letter",
             )
+        elif kind == "pattern" and value == _LINE_PATTERN:
+            self.add(path, "must be one line of text, not blank")
         elif kind == "pattern" and path == ("version",):
             self.add(path, f"{_shown(instance)} is not a version number such as '1.2.0'")
         elif kind == "pattern":
@@ -755,16 +797,8 @@ class _Checker:
                     f"{source!r} is the language the file is written in, not a translation",
                 )
             for code, entry in translations.items():
-                if (
-                    isinstance(entry, dict)
-                    and entry.get("status") == "approved"
-                    and not entry.get("reviewed_sha256")
-                ):
-                    self.add(
-                        ("translations", code),
-                        "an approved translation needs reviewed_sha256: the fingerprint of "
-                        "the texts the reviewer approved, as screener report prints it",
-                    )
+                self._approvals(entry, ("translations", code), f"--lang {code} ")
+        self._approvals(data.get("review"), ("review",), "")
 
         raw_scope = data.get("scope")
         scope: dict[str, Any] = raw_scope if isinstance(raw_scope, dict) else {}
@@ -843,6 +877,28 @@ class _Checker:
 
         for i, c in cases:
             self._case(i, c, options, outcome_ids)
+
+    def _approvals(self, entry: Any, path: Path, option: str) -> None:
+        """An approved review names at least one approval, and each approval's date is
+        a real date."""
+        if not isinstance(entry, dict):
+            return
+        approvals = entry.get("approvals")
+        listed = approvals if isinstance(approvals, list) else []
+        if entry.get("status") == APPROVED and not listed:
+            self.add(
+                (*path, "status"),
+                "approved, but no approval is recorded: a clinician's approval is "
+                f"recorded with `screener approve FILE {option}--by NAME --role ROLE`, "
+                "which names the fingerprint of what they reviewed",
+            )
+        for i, approval in enumerate(listed):
+            day = approval.get("date") if isinstance(approval, dict) else None
+            if isinstance(day, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", day):
+                try:
+                    datetime.date.fromisoformat(day)
+                except ValueError:
+                    self.add((*path, "approvals", i, "date"), f"{day!r} is not a date")
 
     def _unique_ids(self, section: str) -> None:
         first: dict[str, int] = {}
@@ -1070,7 +1126,13 @@ def _build_condition(raw: Mapping[str, Any]) -> Condition:
     return AnswerIn(raw["question"], frozenset(values))
 
 
-def _build(data: Mapping[str, Any], lines: Mapping[Path, int], sha: str, filename: str) -> Ruleset:
+def _build(
+    data: Mapping[str, Any],
+    lines: Mapping[Path, int],
+    sha: str,
+    filename: str,
+    interface: Sequence[str] = (),
+) -> Ruleset:
     def line(*path: str | int) -> int:
         return lines.get(tuple(path), 1)
 
@@ -1157,13 +1219,28 @@ def _build(data: Mapping[str, Any], lines: Mapping[Path, int], sha: str, filenam
         )
         for i, c in enumerate(data["cases"])
     )
+
+    def approvals(raw: Mapping[str, Any], *where: str) -> tuple[Approval, ...]:
+        """The approvals recorded in a review or a translation's entry, in file order."""
+        return tuple(
+            Approval(
+                a["by"],
+                a["role"],
+                a["date"],
+                a["fingerprint"],
+                a.get("note"),
+                line(*where, "approvals", i),
+            )
+            for i, a in enumerate(raw.get("approvals") or ())
+        )
+
     raw_review = data.get("review")
     review = (
         Review(
             raw_review["status"],
-            raw_review.get("reviewer"),
-            raw_review.get("date"),
             raw_review.get("notes"),
+            approvals(raw_review, "review"),
+            line("review"),
         )
         if raw_review
         else None
@@ -1173,10 +1250,9 @@ def _build(data: Mapping[str, Any], lines: Mapping[Path, int], sha: str, filenam
             language,
             raw["status"],
             raw.get("translator"),
-            raw.get("reviewer"),
-            raw.get("date"),
             raw.get("notes"),
-            raw.get("reviewed_sha256"),
+            approvals(raw, "translations", language),
+            line("translations", language),
         )
         for language, raw in (data.get("translations") or {}).items()
     }
@@ -1198,11 +1274,18 @@ def _build(data: Mapping[str, Any], lines: Mapping[Path, int], sha: str, filenam
         outside=outside,
         emergency=data.get("emergency"),
         emergency_line=line("emergency"),
+        fingerprint=rules_fingerprint(data, interface),
     )
 
 
-def parse(text: str, *, filename: str, schema: Mapping[str, Any]) -> Ruleset:
-    """Parse and check a rules file's text; raise RulesetError listing every problem."""
+def parse(
+    text: str, *, filename: str, schema: Mapping[str, Any], interface: Sequence[str] = ()
+) -> Ruleset:
+    """Parse and check a rules file's text; raise RulesetError listing every problem.
+
+    ``interface``: the English texts of Screener's own pages, which a clinician's
+    approval covers with the file (``resources.interface_texts``; the fingerprint
+    without them is for tests that approve nothing)."""
     data, lines, problems = _read_yaml(text, filename)
     if data is None and problems:
         raise RulesetError(problems)
@@ -1213,7 +1296,7 @@ def parse(text: str, *, filename: str, schema: Mapping[str, Any]) -> Ruleset:
     if checker.problems:
         raise RulesetError(checker.problems)
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    ruleset = _build(data, lines, sha, filename)
+    ruleset = _build(data, lines, sha, filename, interface)
     unknown = [
         Problem(
             filename,

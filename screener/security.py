@@ -4,7 +4,8 @@ The Content-Security-Policy allows only Screener's own stylesheet and scripts,
 and only through the nonce the page was drawn with: no inline code, no
 plugins, no <base>, forms only to Screener itself, and framing only by the
 embed allow-list on /embed pages (docs/embedding.md). docs/security.md gives
-the threat model these headers answer.
+the threat model these headers answer. Every response but the start pages that
+search engines may list says ``X-Robots-Tag: noindex`` (screener/seo.py).
 
 Whatever server runs the app, the app itself refuses, before any view runs, a
 request target longer than ``MAX_TARGET`` (414), headers beyond
@@ -30,6 +31,7 @@ from werkzeug.exceptions import (
 )
 from werkzeug.sansio.utils import get_content_length
 
+from screener import seo
 from screener.i18n import LANGUAGE_KEY
 
 if TYPE_CHECKING:
@@ -107,9 +109,15 @@ class SecurityHeaders:
     operations per request; the nonce is the one the page was drawn with.
     """
 
-    def __init__(self, wsgi_app: WSGIApplication, embed_origins: list[str]) -> None:
+    def __init__(
+        self,
+        wsgi_app: WSGIApplication,
+        embed_origins: list[str],
+        indexable: frozenset[str] = frozenset(),
+    ) -> None:
         self.wsgi_app = wsgi_app
         self.embed_ancestors = " ".join(embed_origins) if embed_origins else "'none'"
+        self.indexable = indexable  # paths whose pages search engines may list
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Any:
         path = environ.get("PATH_INFO", "")
@@ -118,6 +126,7 @@ class SecurityHeaders:
         loader = path == "/embed.js"
         cacheable = loader or path.startswith(("/assets/", "/static/"))
         secure = environ.get("wsgi.url_scheme") == "https"
+        listed = path in self.indexable and environ.get("REQUEST_METHOD") in ("GET", "HEAD")
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             value = environ.get(NONCE_KEY) or secrets.token_urlsafe(18)
@@ -130,6 +139,8 @@ class SecurityHeaders:
                 headers.append(("X-Frame-Options", "DENY"))  # for browsers before frame-ancestors
             if secure:
                 headers.append(("Strict-Transport-Security", HSTS))
+            if not (listed and status.startswith("2")):  # as the page's own robots meta says
+                headers.append(("X-Robots-Tag", "noindex"))
             language = environ.get(LANGUAGE_KEY)  # set when the response has a language
             if language is not None:
                 if not any(name.lower() == "content-language" for name, _ in headers):
@@ -329,6 +340,9 @@ def init_app(app: Flask) -> None:
 
     # The request limits (refuse_oversized) run first of all, from the one hook that
     # views.init_app adds: each hook costs Flask some work on every request.
+    offered = app.extensions["screener_languages"].offered
     app.wsgi_app = SecurityHeaders(  # type: ignore[method-assign]
-        BodyLimit(app.wsgi_app, app), app.config["EMBED_ORIGINS"]
+        BodyLimit(app.wsgi_app, app),
+        app.config["EMBED_ORIGINS"],
+        seo.indexable_paths(app.config["INDEXABLE"], (language.tag for language in offered)),
     )

@@ -23,6 +23,7 @@ import json
 import logging
 import multiprocessing
 import resource
+import socket
 import sys
 import time
 import unicodedata
@@ -463,11 +464,36 @@ def _open_file_limit() -> int:
     return max(1, soft - 64)  # some left for the process's own files
 
 
+def port_in_use(host: str, port: int) -> bool:
+    """Whether something already listens on ``host``:``port``. Granian binds its port to
+    be shared by its workers (SO_REUSEPORT), so a second server on the same port would
+    start without a word and take half the requests: an old version of the rules left
+    running would still answer some people. A plain bind, which such a port refuses,
+    finds out first."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except OSError:
+        return False  # the server reports an address it cannot use
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def run(app: Flask, *, host: str, port: int, workers: int) -> None:
     """Serve ``app`` until stopped, with ``workers`` worker processes.
 
-    Raises ConfigError for a setting that cannot be used (a metrics port in use, ...).
+    Raises ConfigError for a setting that cannot be used (a metrics port in use, the
+    port itself in use, ...).
     """
+    if port_in_use(host, port):
+        raise ConfigError(
+            f"port {port} on {host} is already in use (another Screener still running?): "
+            "stop it, or choose another port"
+        )
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
     from granian.server import Server

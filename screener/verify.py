@@ -197,6 +197,8 @@ def _allowed(clause: str, at: int, *, echo_ok: bool) -> bool:
 
 
 def _texts(ruleset: Ruleset) -> Iterable[tuple[int, str, str]]:
+    # The title heads every page and is the start of the description search engines show.
+    yield 1, "the title", ruleset.title
     for outcome in ruleset.outcomes:
         subject = f"outcome {outcome.id!r}"
         yield outcome.line, subject, outcome.title

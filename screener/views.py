@@ -6,6 +6,7 @@ answers never appear in a URL or a cookie (see docs/design.md).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import traceback
 from typing import Any, NoReturn
@@ -96,11 +97,18 @@ def _question_page(
     if asked is None:
         asked = engine.asked_questions(i18n.rules(), answers)
     selected = None if errors else answers.get(question.id)
+    number = asked.index(question) + 1
+    # This question's answer may still change (after Back or Change): count it as open.
+    still_open = {qid: value for qid, value in answers.items() if qid != question.id}
+    count = engine.question_count(i18n.rules(), still_open)
+    exact = count.exact and count.fewest == count.most
     return _draw(
         "question.html",
-        ("question", question.id, review),
+        ("question", question.id, review, exact),
         token=_seal(answers),
-        number=asked.index(question) + 1,
+        number=number,
+        total=max(count.most, number),
+        exact=exact,
         drawn_before=not selected and not errors,
         question=question,
         chosen=selected,
@@ -117,14 +125,16 @@ def _draw(
     token: str | None,
     drawn_before: bool = True,
     number: int | None = None,
+    total: int | None = None,
     **context: Any,
 ) -> str:
-    """A page from the pages drawn at start-up, with this request's token, nonce and
-    number put in; or drawn now when it has an answer selected or an error to show."""
+    """A page from the pages drawn at start-up, with this request's token, nonce,
+    number and total put in; or drawn now when it has an answer selected or an error to
+    show."""
     drawn = pages.find(_page_key(key)) if drawn_before and embed_host() is None else None
     if drawn is None:
-        return render_template(template, token=token, number=number, **context)
-    return pages.fill(drawn, token=token, nonce=security.nonce(), number=number)
+        return render_template(template, token=token, number=number, total=total, **context)
+    return pages.fill(drawn, token=token, nonce=security.nonce(), number=number, total=total)
 
 
 def _page_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -215,6 +225,21 @@ def _start_page(answers: dict[str, str] | None) -> str:
     """The start page; with answers in hand when the person came back to it."""
     token = _seal(answers) if answers is not None else None
     return _draw("start.html", ("start", token is not None), token=token, step="start")
+
+
+# A question with its hint, read and answered: about what people took on the first
+# version's pages (13 to 15 questions in about 3 minutes).
+SECONDS_PER_QUESTION = 12
+
+
+def estimate() -> dict[str, int]:
+    """What the start page says of the length: the fewest and most questions a person
+    inside the scope is asked, and about how many minutes that takes (whole minutes, at
+    least one)."""
+    count = engine.question_count(i18n.rules())
+    fewest = max(1, round(count.fewest * SECONDS_PER_QUESTION / 60))
+    most = max(fewest, -(-count.most * SECONDS_PER_QUESTION // 60))
+    return {"fewest": count.fewest, "most": count.most, "low": fewest, "high": most}
 
 
 @bp.post("/change")
@@ -439,12 +464,14 @@ def _draw_pages() -> dict[pages.Key, str]:
     slots: dict[str, Any] = {"csp_nonce": pages.NONCE_SLOT, "chosen": None, "errors": []}
     drawn = {}
     for question in i18n.rules().flow:
-        for review in (False, True):
-            drawn[_page_key(("question", question.id, review))] = render_template(
+        for review, exact in itertools.product((False, True), repeat=2):
+            drawn[_page_key(("question", question.id, review, exact))] = render_template(
                 "question.html",
                 question=question,
                 token=pages.TOKEN_SLOT,
                 number=pages.NUMBER_SLOT,
+                total=pages.TOTAL_SLOT,
+                exact=exact,
                 review=review,
                 step="question",
                 **slots,
@@ -500,4 +527,5 @@ def init_app(app: Flask) -> None:
             "embed": is_embed(),
             "embed_host": embed_host(),
             "flow": flow,
+            "estimate": estimate,
         }

@@ -305,6 +305,7 @@ BAD_SETTINGS = [
     ("SECRET_KEY_FALLBACKS", f"{KEY},{WEAK}", "entry 2 is not random"),
     ("ANSWERS_TTL", "soon", "must be a whole number of seconds, not 'soon'"),
     ("KIOSK", "maybe", "must be 1 or 0, not 'maybe'"),
+    ("INDEXABLE", "private", "must be 1 or 0, not 'private'"),
     ("KIOSK_IDLE", "5", "must be at least 10 seconds, not 5"),
     ("KIOSK_RESULT_IDLE", "3 minutes", "must be a whole number of seconds"),
     ("KIOSK_COUNTDOWN", "10", "must be at least 20 seconds, not 10"),

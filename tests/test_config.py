@@ -151,8 +151,11 @@ def test_theme_and_logo_are_served_with_content_addresses(tmp_path: Path) -> Non
         assert css.status_code == 200 and css.mimetype == "text/css"
         assert css.get_data(as_text=True).rstrip().endswith(":root { --screener-brand: #5b2a86; }")
         assert "immutable" in css.headers["Cache-Control"]
-    with client.get(logo_url) as logo:
-        assert logo.status_code == 200 and logo.mimetype == "image/png"
+    # The logo is in the page itself: with the stylesheet and the script, a branded page
+    # still makes three requests.
+    assert logo_url == "data:image/png;base64," + base64.b64encode(
+        (tmp_path / "logo.png").read_bytes()
+    ).decode("ascii")
     assert client.get("/assets/screener-000000000000.css").status_code == 404
 
 
@@ -448,6 +451,7 @@ def test_forwarded_allow_ips(value: str, expected: str) -> None:
         ("LANGUAGES", "es,english please", "'english please' is not a language tag"),
         ("LANGUAGES", ",", "names no language"),
         ("KIOSK", "maybe", "must be 1 or 0, not 'maybe'"),
+        ("INDEXABLE", "private", "must be 1 or 0, not 'private'"),
         ("METRICS_PORT", "0", "must be a port number from 1 to 65535, not 0"),
     ],
 )
@@ -456,6 +460,26 @@ def test_more_bad_values(name: str, value: str, message: str) -> None:
         from_environ({f"SCREENER_{name}": value})
     (problem,) = raised.value.problems
     assert problem.startswith(f"SCREENER_{name}: ") and message in problem, problem
+
+
+def test_indexing_is_on_unless_turned_off() -> None:
+    assert config.defaults()["INDEXABLE"] is True
+    assert from_environ({"SCREENER_INDEXABLE": ""}) == {}  # unset: the default
+    for value, parsed in (("0", False), ("off", False), ("1", True), (" YES ", True)):
+        assert from_environ({"SCREENER_INDEXABLE": value}) == {"INDEXABLE": parsed}
+
+
+def test_an_app_with_indexing_off_asks_for_no_page_to_be_listed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SCREENER_INDEXABLE", "0")
+    response = create_app({"TESTING": True, "SECRET_KEY": KEY}).test_client().get("/")
+    assert '<meta name="robots" content="noindex">' in response.get_data(as_text=True)
+    assert response.headers["X-Robots-Tag"] == "noindex"
+    monkeypatch.delenv("SCREENER_INDEXABLE")
+    response = create_app({"TESTING": True, "SECRET_KEY": KEY}).test_client().get("/")
+    assert 'name="robots"' not in response.get_data(as_text=True)
+    assert "X-Robots-Tag" not in response.headers
 
 
 def test_good_values_of_the_checked_settings(tmp_path: Path) -> None:

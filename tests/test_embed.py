@@ -131,15 +131,16 @@ def test_embedded_pages_keep_the_safety_lines_and_the_review_status(
     footer = browser.soup.find("footer")
     assert footer is not None
     said = footer.get_text(" ", strip=True)
-    assert "not a diagnosis" in said
+    assert "not a diagnosis" in said and "2.0.0" not in said
+    # The draft notice, once (a result prints it), and the version only in a result's
+    # small print.
+    notices = [n.get_text(" ", strip=True) for n in browser.soup.select(".review-notice")]
+    assert notices == [
+        "Draft : These questions and this advice have not yet been checked by a clinician."
+    ]
     if page == "result":
-        # The result says it once, in its own small print, which prints with it.
         meta = browser.soup.select_one("main .meta").get_text(" ", strip=True)
-        assert "These rules have not yet been signed off" in meta and "2.0.0" in meta
-        assert "signed off" not in said
-        return
-    assert "These questions and this advice have not yet been signed off" in said
-    assert "2.0.0" in said
+        assert "2.0.0" in meta and "checked by a clinician" not in meta
 
 
 def test_embedded_pages_in_a_translation_say_it_is_unchecked(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -154,15 +155,16 @@ def test_embedded_pages_in_a_translation_say_it_is_unchecked(tmp_path) -> None: 
         }
     )
     browser = Browser(app.test_client(), lang="he", direction="rtl")
-    notice = pseudo.pseudo("This translation has not been checked by a clinical reviewer.")
+    notice = pseudo.pseudo("This translation has not yet been checked by a clinician.")
     browser.get(f"/embed/he/?host={HOST}")
     assert browser.soup is not None
-    assert notice in browser.soup.find("footer").get_text(" ", strip=True)
+    assert browser.text.count(notice) == 1
+    assert notice in browser.soup.select_one(".review-notice").get_text(" ", strip=True)
     browser.submit("/start")
-    assert notice in browser.soup.find("footer").get_text(" ", strip=True)
+    assert browser.text.count(notice) == 1
     browser.answer_values({}).submit("/result")
     assert browser.soup.select(".outcome--info")
-    assert notice in browser.text
+    assert browser.text.count(notice) == 1
 
 
 def test_the_loader(client: FlaskClient) -> None:

@@ -38,7 +38,6 @@ from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
 from screener import config, create_app, engine, fhir, fhir_api
-from screener.catalogs import catalog_directories, fingerprint, load_catalog, needed_messages
 from screener.cli import main
 from screener.config import ConfigError
 from screener.resources import default_rules_path, load_ruleset, schema
@@ -404,26 +403,10 @@ def test_one_language_has_no_translations() -> None:
 def approved_rules(rules_file: Callable[[str], Path], *, spanish: bool = False) -> Path:
     """The default rules approved by a clinician; with ``spanish``, their Spanish
     translation too (for the texts its catalog holds now)."""
-    text = default_rules_path().read_text(encoding="utf-8")
-    approved = text.replace(
-        "review:\n  status: draft\n",
-        'review:\n  status: approved\n  reviewer: Dr A Reviewer\n  date: "2026-01-31"\n',
-        1,
-    )
-    assert approved != text
-    if spanish:
-        reviewed = fingerprint(
-            load_catalog(catalog_directories([]), "es"), needed_messages(RULESET)
-        )
-        translated = approved.replace(
-            "  es:\n    status: draft\n",
-            "  es:\n    status: approved\n    reviewer: A. Clinician\n    date: 2026-11-27\n"
-            f"    reviewed_sha256: {reviewed}\n",
-            1,
-        )
-        assert translated != approved
-        approved = translated
-    return rules_file(approved)
+    from tests.test_approve import approve_text
+
+    text = approve_text(default_rules_path().read_text(encoding="utf-8"))
+    return rules_file(approve_text(text, lang="es") if spanish else text)
 
 
 def app_with(rules: Path) -> FlaskClient:

@@ -205,7 +205,7 @@ def test_switching_language_mid_flow_keeps_the_answers(client: FlaskClient) -> N
     page.lang = SPANISH
     page._load(client.post(str(switch["formaction"]), data=data))
     assert page.question_id() == sixth
-    assert page.soup.select_one(".caption").get_text() == "Pregunta 6"
+    assert page.soup.select_one(".caption").get_text().startswith("Pregunta 6 de unas ")
     page.submit("/back")
     assert page.question_id() == "fever_risk"
     checked = page.soup.select_one("input[name=answer][checked]")
@@ -258,61 +258,76 @@ def test_wtforms_own_messages_come_translated(app: Flask) -> None:
         assert translations.gettext("This field is required.") == "This field is required."
 
 
+NOT_CHECKED = "Esta traducción todavía no ha sido revisada por un profesional sanitario."
+
+
 def test_spanish_pages_say_the_translation_is_not_clinically_reviewed(
     client: FlaskClient,
 ) -> None:
-    note = "Esta traducción no ha sido verificada por un revisor clínico."
-    assert note in Browser(client, lang=SPANISH).get("/es/").text
-    page = Browser(client, lang=SPANISH).get("/es/").submit("/start").answer_values(INSIDE)
-    assert note in page.submit("/result").text
+    """Once on each page: the start page, a question, the result (which prints it)."""
+    page = Browser(client, lang=SPANISH).get("/es/")
+    assert page.text.count(NOT_CHECKED) == 1
+    page.submit("/start").answer_values(INSIDE)
+    assert page.text.count(NOT_CHECKED) == 1
+    assert page.submit("/result").text.count(NOT_CHECKED) == 1
     english = Browser(client).get("/").text
-    assert "translation has not been checked" not in english
+    assert "translation has not yet been checked" not in english
 
 
-def _approved_rules(tmp_path: Path, reviewed: str) -> Path:
+def _approved_rules(tmp_path: Path) -> Path:
+    """The default rules with their Spanish translation approved, as Screener's own
+    catalog translates them (the rules themselves stay a draft)."""
+    from tests.test_approve import approve_text
+
     text = default_rules_path().read_text("utf-8")
-    approved = text.replace(
-        "  es:\n    status: draft\n    translator: Screener team\n",
-        "  es:\n    status: approved\n    translator: Screener team\n"
-        f"    reviewer: A. Clinician\n    date: 2026-11-27\n    reviewed_sha256: {reviewed}\n",
-    )
-    assert approved != text
     rules = tmp_path / "rules.yaml"
-    rules.write_text(approved, "utf-8")
+    rules.write_text(approve_text(text, lang="es"), "utf-8")
     return rules
 
 
-def current_fingerprint(ruleset: Ruleset) -> str:
-    catalog = load_catalog(catalog_directories([]), "es")
-    return fingerprint(catalog, needed_messages(ruleset))
+def current_fingerprint(ruleset: Ruleset, directories: list[Path] | None = None) -> str:
+    catalog = load_catalog(directories or catalog_directories([]), "es")
+    return fingerprint(catalog, ruleset, needed_messages(ruleset))
 
 
-def test_an_approved_translation_says_nothing_of_the_kind(tmp_path: Path, ruleset: Ruleset) -> None:
-    rules = _approved_rules(tmp_path, current_fingerprint(ruleset))
-    app = create_app({"SECRET_KEY": SECRET, "RULES": str(rules)})
+def test_an_approved_translation_says_nothing_of_the_kind(tmp_path: Path) -> None:
+    app = create_app({"SECRET_KEY": SECRET, "RULES": str(_approved_rules(tmp_path))})
     assert spanish(app).review == "approved"
     page = Browser(app.test_client(), lang=SPANISH).get("/es/")
-    assert "Esta traducción no ha sido verificada" not in page.text
+    assert NOT_CHECKED not in page.text
+    assert "Traducción revisada por Consultant urologist el 27 de noviembre de 2026." in page.text
 
 
 def test_an_approval_lapses_when_a_translated_text_changes(
     tmp_path: Path, ruleset: Ruleset, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The reviewer approved other texts than the catalog holds now: not approved any more."""
-    rules = _approved_rules(tmp_path, "ab" * 32)
+    """A translator changes one Spanish text after a clinician approved them all: the
+    approval no longer holds, the server says why, and the pages say it is unchecked."""
+    rules = _approved_rules(tmp_path)
+    catalog = Catalog(locale="es")
+    catalog.add(ruleset.question_by_id["fever_recent"].text, "¿Ha tenido fiebre hace poco?")
+    target = tmp_path / "changed" / "es" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    with open(target / "messages.mo", "wb") as mo:
+        write_mo(mo, catalog)
+    changed = [str(tmp_path / "changed")]
     with caplog.at_level(logging.WARNING, logger="screener"):
-        app = create_app({"SECRET_KEY": SECRET, "RULES": str(rules)})
-    assert spanish(app).review == "changed since review"
-    assert "approved in" in caplog.text and current_fingerprint(ruleset) in caplog.text
+        app = create_app({"SECRET_KEY": SECRET, "RULES": str(rules), "TRANSLATIONS": changed})
+    assert spanish(app).review == "changed since review" and spanish(app).approval is None
+    now = current_fingerprint(ruleset, catalog_directories(changed))
+    assert now != current_fingerprint(ruleset)
+    assert "approved in" in caplog.text and now in caplog.text
     page = Browser(app.test_client(), lang=SPANISH).get("/es/")
-    assert "Esta traducción no ha sido verificada por un revisor clínico." in page.text
+    assert page.text.count(NOT_CHECKED) == 1 and "Traducción revisada" not in page.text
 
 
 def test_an_approval_must_name_what_was_reviewed(tmp_path: Path) -> None:
     text = default_rules_path().read_text("utf-8")
     rules = tmp_path / "rules.yaml"
     rules.write_text(text.replace("  es:\n    status: draft\n", "  es:\n    status: approved\n"))
-    with pytest.raises(RulesetError, match="approved translation needs reviewed_sha256"):
+    with pytest.raises(
+        RulesetError, match=r"translations es\.status: approved, but no approval is recorded"
+    ):
         create_app({"SECRET_KEY": SECRET, "RULES": str(rules)})
 
 
@@ -327,13 +342,12 @@ def test_pages_under_a_language_stay_in_it_when_something_is_wrong(client: Flask
 
 
 def test_embedded_spanish_pages_say_the_translation_is_unreviewed(client: FlaskClient) -> None:
-    note = "Esta traducción no ha sido verificada por un revisor clínico."
     page = Browser(client, lang=SPANISH).get("/embed/es/")
-    assert page.text.count(note) == 1
+    assert page.text.count(NOT_CHECKED) == 1
     page.submit("/start")
-    assert page.text.count(note) == 1
+    assert page.text.count(NOT_CHECKED) == 1
     page.answer_values(INSIDE).submit("/result")
-    assert page.text.count(note) == 1
+    assert page.text.count(NOT_CHECKED) == 1
 
 
 def test_the_api_takes_a_language_by_its_exact_tag_or_accept_language(
@@ -568,7 +582,7 @@ def test_the_number_does_not_change_what_translators_and_reviewers_match(
     """Catalogs translate the texts as written, so any number keeps a translation complete
     and its approval valid."""
     assert ruleset.emergency is not None and "{emergency_number}" in ruleset.emergency
-    rules = _approved_rules(tmp_path, current_fingerprint(ruleset))
+    rules = _approved_rules(tmp_path)
     for number in ("999", "112", "+1 555-0100"):
         app = create_app({"SECRET_KEY": SECRET, "RULES": str(rules), "EMERGENCY_NUMBER": number})
         es = spanish(app)

@@ -48,15 +48,48 @@ def test_kiosk_pages_carry_the_script_and_the_dialog(kiosk: Browser) -> None:
     assert body["data-kiosk-idle"] == "90" and body["data-kiosk-countdown"] == "30"
     dialog = kiosk.soup.find("dialog")
     assert dialog["aria-labelledby"] == "kiosk-timeout-title"
-    assert dialog.find("button").get_text(strip=True) == "I need more time"
+    assert dialog["aria-describedby"] == "kiosk-timeout-text"
+    buttons = dialog.find_all("button")
+    assert [(b.get_text(strip=True), b["type"]) for b in buttons] == [
+        ("I need more time", "button"),
+        ("Finish now", "button"),
+    ], "side by side, more time first"
+    assert buttons[0].has_attr("data-kiosk-extend") and buttons[1].has_attr("data-kiosk-finish-now")
     with kiosk.client.get(script["src"]) as js:
         assert js.status_code == 200 and js.mimetype == "text/javascript"
+        code = js.get_data(as_text=True)
+    assert "screener:page" in code and "data-kiosk-finish-now" in code, "shared part, then kiosk's"
+    css = kiosk.soup.find("link", rel="stylesheet")["href"]
+    with kiosk.client.get(css) as styles:
+        assert ".kiosk-dialog__actions{" in styles.get_data(as_text=True)
 
 
-def test_pages_outside_kiosk_mode_have_no_script(browser: Browser) -> None:
+def test_the_dialog_is_translated() -> None:
+    app = create_app({"TESTING": True, "SECRET_KEY": SECRET, "KIOSK": True})
+    kiosk = Browser(app.test_client(), lang="es")
+    kiosk.get("/es/")
+    assert kiosk.soup is not None
+    dialog = kiosk.soup.find("dialog")
+    assert dialog.find("h2").get_text(strip=True) == "¿Necesita más tiempo?"
+    assert [b.get_text(strip=True) for b in dialog.find_all("button")] == [
+        "Necesito más tiempo",
+        "Terminar ahora",
+    ]
+
+
+def test_pages_outside_kiosk_mode_have_no_kiosk_script_styles_or_dialog(browser: Browser) -> None:
     browser.get("/")
     assert browser.soup is not None
-    assert browser.soup.find("script") is None and browser.soup.find("dialog") is None
+    assert browser.soup.find("dialog") is None
+    html = browser.soup.find("html")
+    assert not html.has_attr("class") and html["data-start"] == "/"
+    scripts = browser.soup.find_all("script")
+    assert len(scripts) == 1 and scripts[0]["src"].startswith("/assets/screener-")
+    with browser.client.get(scripts[0]["src"]) as js:
+        code = js.get_data(as_text=True)
+    assert "screener:page" in code and "kiosk-timeout" not in code
+    with browser.client.get(browser.soup.find("link", rel="stylesheet")["href"]) as styles:
+        assert ".kiosk" not in styles.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from screener import create_app, pages
+from screener import create_app, engine, pages
 from screener.ruleset import Ruleset
 from tests.conftest import SECRET
 
@@ -43,15 +43,25 @@ def answers_reaching(ruleset: Ruleset, qid: str) -> dict[str, str]:
     return answers
 
 
+def all_but(ruleset: Ruleset, qid: str) -> dict[str, str]:
+    """Every other question asked answered "no" (the scope in scope), so that for most
+    questions the number of questions left is known exactly."""
+    answers = answers_reaching(ruleset, qid)
+    for question in ruleset.questions:
+        if question.id != qid and engine.is_asked(question, answers):
+            answers.setdefault(question.id, "no")
+    return engine.relevant_answers(ruleset, answers)
+
+
 def test_the_pages_are_drawn_once_for_every_variant(apps: tuple[Flask, Flask]) -> None:
     drawn, _ = apps
     ruleset = drawn.extensions["screener"].ruleset
     languages = drawn.extensions["screener_languages"].offered
-    # (questions, the scope's too, x review + start with and without answers) x prefixes
-    # x language states
+    # (questions, the scope's too, x review x whether the number of questions is exact,
+    # + start with and without answers) x prefixes x language states
     states = 2 * len(languages)  # each language by the browser, or in the address
     assert len(ruleset.flow) == len(ruleset.questions) + 1
-    assert len(drawn.extensions["screener_pages"]) == (len(ruleset.flow) * 2 + 2) * 2 * states
+    assert len(drawn.extensions["screener_pages"]) == (len(ruleset.flow) * 4 + 2) * 2 * states
 
 
 @pytest.fixture(scope="module")
@@ -88,19 +98,23 @@ def test_every_pre_drawn_page_is_the_page_drawn_now(
     clients: list[FlaskClient] = [drawn.test_client(), plain.test_client()]
     headers = {"Accept-Language": accept} if accept else {}
     compared = 0
+    exact = 0
     for question in ruleset.flow:
-        answers = answers_reaching(ruleset, question.id)
-        for review in ("", "1"):
-            data = {"token": tokens.seal(answers), "step": "question", "question": question.id}
-            if review:
-                data["review"] = review
-            responses = [c.post(f"{prefix}/show", data=data, headers=headers) for c in clients]
-            assert [r.status_code for r in responses] == [200, 200]
-            shown = [r.get_data(as_text=True) for r in responses]
-            assert "SCREENERslot" not in shown[0], "every slot is filled"
-            assert f'name="question" value="{question.id}"' in shown[0]
-            assert same_page(shown[0]) == same_page(shown[1]), (prefix, question.id, review)
-            compared += 1
+        for answers in (answers_reaching(ruleset, question.id), all_but(ruleset, question.id)):
+            count = engine.question_count(ruleset, answers)
+            exact += count.fewest == count.most
+            for review in ("", "1"):
+                data = {"token": tokens.seal(answers), "step": "question", "question": question.id}
+                if review:
+                    data["review"] = review
+                responses = [c.post(f"{prefix}/show", data=data, headers=headers) for c in clients]
+                assert [r.status_code for r in responses] == [200, 200]
+                shown = [r.get_data(as_text=True) for r in responses]
+                assert "SCREENERslot" not in shown[0], "every slot is filled"
+                assert f'name="question" value="{question.id}"' in shown[0]
+                assert same_page(shown[0]) == same_page(shown[1]), (prefix, question.id, review)
+                compared += 1
+    assert exact, "some pages say the exact number of questions, others about how many"
     for data in ({}, {"token": tokens.seal({}), "step": "start"}):
         path = f"{prefix}/show" if data else f"{prefix}/"
         responses = [
@@ -112,7 +126,7 @@ def test_every_pre_drawn_page_is_the_page_drawn_now(
         assert "SCREENERslot" not in shown[0]
         assert same_page(shown[0]) == same_page(shown[1]), (prefix, data)
         compared += 1
-    assert compared == len(ruleset.flow) * 2 + 2
+    assert compared == len(ruleset.flow) * 4 + 2
     hits = [found for found in used if found is not None]
     assert len(hits) == compared, "every one of these pages came from those drawn at start-up"
 
@@ -171,5 +185,6 @@ def test_the_pre_drawn_pages_hold_nothing_of_anyone(apps: tuple[Flask, Flask]) -
     assert drawn.extensions["screener_pages"] == before
     for page in before.values():
         tokens = re.findall(r'name="token" value="([^"]*)"', page)
-        assert set(tokens) <= {pages.TOKEN_SLOT} and " checked" not in page
+        assert set(tokens) <= {pages.TOKEN_SLOT}
+        assert not re.search(r"<input[^>]* checked", page), "no answer selected"
         assert "AgAAAA" not in page  # how every token begins (version 2, then the time)

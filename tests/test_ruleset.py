@@ -323,15 +323,17 @@ def test_recursive_alias_is_refused_quickly(rules_file: Callable[[str], Path]) -
 
 
 def test_review_dates_stay_text(rules_file: Callable[[str], Path]) -> None:
-    text = MINI.replace(
-        "questions:\n", "review: {status: approved, date: 2026-11-01}\nquestions:\n", 1
-    )
-    ruleset = load_ruleset(rules_file(text))
-    assert ruleset.review is not None and ruleset.review.date == "2026-11-01"
-    bad = MINI.replace(
-        "questions:\n", "review: {status: approved, date: 2026-02-30x}\nquestions:\n", 1
-    )
-    assert any("review date" in p for p in problems_for(rules_file, bad))
+    def approved_on(day: str) -> str:
+        approval = f"{{by: A, role: B, date: {day}, fingerprint: {'ab' * 32}}}"
+        review = f"review: {{status: draft, approvals: [{approval}]}}\n"
+        return MINI.replace("questions:\n", review + "questions:\n", 1)
+
+    ruleset = load_ruleset(rules_file(approved_on("2026-11-01")))
+    assert ruleset.review is not None and ruleset.review.approvals[0].date == "2026-11-01"
+    assert ruleset.review.approvals[0].line == 4
+    for bad in ("2026-02-30x", "2026-02-30"):
+        problems = problems_for(rules_file, approved_on(bad))
+        assert any("review approvals[0].date" in p for p in problems), problems
 
 
 @pytest.mark.parametrize("value", ['!!int "x"', "!!float nope", "!!python/object:os.system x"])

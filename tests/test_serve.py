@@ -295,3 +295,30 @@ def test_a_metrics_port_in_use_is_one_clear_line_and_exit_2() -> None:
         f"screener: SCREENER_METRICS_PORT: port {busy} on 127.0.0.1 is already in use"
     ], done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_port_another_server_shares_is_refused_with_exit_2() -> None:
+    """Granian listens with SO_REUSEPORT, so a second server on its port would start and
+    quietly take half the requests (an old version of the rules still answering some
+    people). A socket listening as Granian's does is really there; serve says so and stops.
+    """
+    import os
+    import secrets
+    import socket
+    import subprocess
+
+    with socket.socket() as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        done = subprocess.run(
+            [str(BIN / "screener"), "serve", "--port", str(busy)],
+            env={**os.environ, "SCREENER_SECRET_KEY": secrets.token_urlsafe(32)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2, done.stderr
+    assert f"screener: port {busy} on 127.0.0.1 is already in use" in done.stderr
+    assert "Screener serving" not in done.stderr and "Traceback" not in done.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from pathlib import Path
 from typing import Any
@@ -213,6 +214,15 @@ def test_echo_and_conditions_are_not_false_alarms(text: str) -> None:
 
 def test_default_texts_pass_the_lint(ruleset: Ruleset) -> None:
     assert verify.language_findings(ruleset) == []
+
+
+def test_the_title_is_checked_too(ruleset: Ruleset) -> None:
+    """It heads every page and starts the description search engines show."""
+    titled = dataclasses.replace(ruleset, title="You have prostatitis: what to do next")
+    found = verify.language_findings(titled)
+    assert found and {(f.check, f.subject, f.line) for f in found} == {
+        ("no-diagnosis", "the title", 1)
+    }
 
 
 # --------------------------------------------------------------------------- mutation tests

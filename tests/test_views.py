@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from screener import engine
 from screener.ruleset import Ruleset
 from tests.conftest import OUTCOME_ANSWERS, Browser, check_page, shown_rules
 
@@ -66,7 +67,9 @@ def test_the_scope_question_comes_first_then_a_red_flag(browser: Browser, shown:
     assert browser.question_id() == scope.id == "for_you"
     assert browser.h1 == scope.text
     assert browser.soup is not None
-    assert browser.soup.select_one(".caption").get_text(strip=True) == "Question 1"
+    most = engine.question_count(shown).most
+    caption = browser.soup.select_one(".caption").get_text(strip=True)
+    assert caption == f"Question 1 of about {most}"
     legend = browser.soup.find("legend")
     assert legend is not None and legend.find("h1") is not None
     radios = browser.soup.find_all("input", type="radio")
@@ -77,7 +80,8 @@ def test_the_scope_question_comes_first_then_a_red_flag(browser: Browser, shown:
     browser.choose("yes")
     assert browser.question_id() == "cannot_urinate"
     assert browser.h1 == shown.question_by_id["cannot_urinate"].text
-    assert browser.soup.select_one(".caption").get_text(strip=True) == "Question 2"
+    caption = browser.soup.select_one(".caption").get_text(strip=True)
+    assert caption == f"Question 2 of about {most}"
     radios = browser.soup.find_all("input", type="radio")
     assert [r["value"] for r in radios] == ["yes", "no", "unsure"]
     assert not any(r.has_attr("checked") for r in radios)
@@ -189,7 +193,14 @@ def test_check_page_lists_every_answer_with_a_change_button(
     changes = [b for b in browser.soup.find_all("button") if b.get_text().startswith("Change")]
     assert len(changes) == asked
     assert changes[0]["value"] == "for_you", "the scope answer can be changed too"
-    assert all(b.find(class_="visually-hidden") for b in changes)
+    # Each is named "Change your answer to:" and its own question (aria-labelledby).
+    label = browser.soup.find(id="change-label")
+    assert label is not None and label.get_text() == "Change your answer to:"
+    for b in changes:
+        label_id, question_id = b["aria-labelledby"].split()
+        assert label_id == "change-label"
+        dt = browser.soup.find(id=question_id)
+        assert dt is not None and dt.name == "dt" and question_id == f"q-{b['value']}"
 
 
 def test_changing_an_answer_returns_to_check_and_changes_the_result(
@@ -785,26 +796,40 @@ def test_every_result_says_what_to_do_in_an_emergency(
 
 
 def test_pages_say_when_the_rules_are_not_signed_off(browser: Browser, ruleset: Ruleset) -> None:
+    """One notice on every page type, never two, and none of the internal id or hash
+    outside the result's small print."""
     assert ruleset.review is not None and ruleset.review.status == "draft"
+    notice = "Draft : These questions and this advice have not yet been checked by a clinician."
+
+    def said() -> list[str]:
+        assert browser.soup is not None
+        footer = browser.soup.find("footer")
+        assert footer is not None and ruleset.short_hash not in footer.get_text()
+        assert ruleset.id not in footer.get_text()
+        return [n.get_text(" ", strip=True) for n in browser.soup.select(".review-notice")]
+
     browser.get("/")
-    assert "have not yet been signed off by a clinical reviewer" in browser.text
-    begin(browser).answer_all({}).press("See my result")
-    assert "These rules have not yet been signed off by a clinical reviewer." in browser.text
+    assert said() == [notice]
+    begin(browser)
+    assert said() == [notice], "a question"
+    browser.answer_all({})
+    assert said() == [notice], "check your answers"
+    browser.press("See my result")
+    assert said() == [notice], "the result"
+    assert browser.text.count("checked by a clinician") == 1
+    meta = browser.soup.select_one("main .meta") if browser.soup else None
+    assert meta is not None and ruleset.short_hash in meta.get_text(), "kept in the small print"
+    browser.get("/nowhere")
+    assert said() == [notice], "an error page"
 
 
 def test_approved_rules_carry_no_draft_notice(rules_file, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from screener import create_app
     from screener.resources import default_rules_path
+    from tests.test_approve import approve_text
 
-    text = (
-        default_rules_path()
-        .read_text(encoding="utf-8")
-        .replace(
-            "  status: draft",
-            "  status: approved\n  reviewer: Test Reviewer\n  date: 2026-11-27",
-            1,
-        )
-    )
+    text = approve_text(default_rules_path().read_text(encoding="utf-8"))
     app = create_app({"TESTING": True, "SECRET_KEY": "k", "RULES": str(rules_file(text))})
     page = app.test_client().get("/").get_data(as_text=True)
-    assert "signed off by a clinical reviewer" not in page
+    assert "review-notice" not in page and "checked by a clinician" not in page
+    assert "Reviewed by Consultant urologist on 27 November 2026." in page

@@ -4,6 +4,9 @@
  * result, the outcome tier; and on the page saying the check is not made for
  * the person, only that it ended there (no outcome). Never the answers.
  * Screener takes no messages from the host.
+ * Served joined after screener.js, which swaps each page in place: each new page
+ * ("screener:page") is measured and, when it is a result, reported like a loaded one.
+ * screener/assets.py serves it compacted (rjsmin).
  */
 (function () {
   "use strict";
@@ -26,9 +29,14 @@
     }
   }
 
+  var watcher = window.ResizeObserver ? new ResizeObserver(height) : null;
+
   function start() {
     height();
-    if (window.ResizeObserver) new ResizeObserver(height).observe(document.body);
+    if (watcher) {
+      watcher.disconnect();
+      watcher.observe(document.body);
+    }
     var result = document.querySelector("[data-screener-outcome]");
     if (result) {
       post({
@@ -40,6 +48,7 @@
     }
   }
 
+  document.addEventListener("screener:page", start);
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {

@@ -1,17 +1,17 @@
 /* Screener kiosk mode: leave nothing on a shared screen for the next patient.
  *
- * Progressive enhancement: every page works without this file, and then the
- * answers token's short lifetime is the safety net. With it:
- *  - forms are sent with fetch and the page is swapped in place, so no answered
- *    page ever enters the browser history (Back and swipe-back cannot reach one);
- *    in-page links move focus without adding history entries either;
+ * Served joined after screener.js, which sends the forms and swaps each page in
+ * place; in kiosk mode it replaces the one history entry rather than adding any,
+ * so Back and swipe-back have no answered page to reach, and a failed request or
+ * a page restored from the back/forward cache finishes. This file adds:
  *  - on a page that holds answers, after a spell without a touch or key, a dialog
  *    asks "Do you need more time?" and counts down; "I need more time" (or Escape)
- *    extends it any number of times and renews the answers token; at zero the
- *    screen is cleared;
- *  - "Finish", the countdown and any error go to /finish, replacing the history
- *    entry; the response clears the site's data and shows the start page;
- *  - a page put into or restored from the back/forward cache is emptied and cleared.
+ *    extends it any number of times and renews the answers token; "Finish now",
+ *    like the countdown reaching zero, clears the screen;
+ *  - "Finish", "Finish now" and the countdown go to /finish, replacing the history
+ *    entry; the response clears the site's data and shows the start page.
+ * Every page works without it, and then the answers token's short lifetime is
+ * the safety net. screener/assets.py serves it compacted (rjsmin).
  */
 (function () {
   "use strict";
@@ -21,7 +21,6 @@
   var renewUrl = root.getAttribute("data-kiosk-renew") || "/renew";
   var idleTimer = null;
   var tickTimer = null;
-  var busy = false;
 
   function stopTimers() {
     clearTimeout(idleTimer);
@@ -33,13 +32,6 @@
     root.classList.add("kiosk-leaving");
     location.replace(finishUrl);
   }
-
-  window.addEventListener("pagehide", function (event) {
-    if (event.persisted) document.body.textContent = "";
-  });
-  window.addEventListener("pageshow", function (event) {
-    if (event.persisted) finish();
-  });
 
   function dialog() {
     return document.getElementById("kiosk-timeout");
@@ -111,25 +103,9 @@
     if (target.closest("[data-kiosk-extend]")) {
       event.preventDefault();
       extend();
-      return;
-    }
-    var link = target.closest("a[href]");
-    if (!link) return;
-    var href = link.getAttribute("href");
-    if (href === finishUrl) {
+    } else if (target.closest("[data-kiosk-finish-now], a[href='" + finishUrl + "']")) {
       event.preventDefault();
       finish();
-    } else if (href.charAt(0) === "#") {
-      /* Move to the target without adding a history entry. */
-      event.preventDefault();
-      var goal = document.getElementById(href.slice(1));
-      if (goal) {
-        if (!goal.hasAttribute("tabindex") && !/^(INPUT|BUTTON|A)$/.test(goal.tagName)) {
-          goal.setAttribute("tabindex", "-1");
-        }
-        goal.focus();
-        goal.scrollIntoView({ block: "center" });
-      }
     }
   });
 
@@ -141,46 +117,8 @@
     }
   }, true);
 
-  function show(html) {
-    var next = new DOMParser().parseFromString(html, "text/html");
-    stopTimers();
-    document.title = next.title;
-    /* The page may be in another language now: say so to the browser and screen readers. */
-    root.setAttribute("lang", next.documentElement.getAttribute("lang") || "");
-    root.setAttribute("dir", next.documentElement.getAttribute("dir") || "ltr");
-    document.body.replaceWith(document.adoptNode(next.body));
-    history.replaceState(null, "", "/");
-    var focus = document.querySelector("[autofocus], [data-kiosk-focus], main h1");
-    if (focus) {
-      if (!focus.hasAttribute("tabindex")) focus.setAttribute("tabindex", "-1");
-      focus.focus();
-    }
-    window.scrollTo(0, 0);
-    restartIdle();
-  }
-
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    var submitter = event.submitter || null;
-    if (!window.fetch || !form || (form.method || "").toLowerCase() !== "post") return;
-    event.preventDefault();
-    if (busy) return;
-    busy = true;
-    var action = (submitter && submitter.getAttribute("formaction")) || form.getAttribute("action");
-    var body = new URLSearchParams(new FormData(form, submitter));
-    fetch(action, { method: "POST", body: body, cache: "no-store", credentials: "same-origin" })
-      .then(function (response) {
-        /* An error (expired answers, say) clears the screen rather than showing a page
-           whose links would leave kiosk mode's clearing behind. */
-        return response.text().then(function (html) {
-          if (!response.ok) throw new Error(String(response.status));
-          return html;
-        });
-      })
-      .then(show)
-      .catch(finish)
-      .then(function () { busy = false; });
-  });
+  /* Each page swapped in starts its own idle time (or none, without answers). */
+  document.addEventListener("screener:page", restartIdle);
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", restartIdle);

@@ -83,7 +83,6 @@ class Watched:
         self.failed: list[str] = []
         self.foreign: list[str] = []
         self.expected: set[int] = set()
-        self.fetched: set[int] = set()
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("requestfailed", lambda r: self.failed.append(f"{r.method} {r.url}"))
@@ -100,20 +99,19 @@ class Watched:
             return
         request = response.request
         navigation = request.is_navigation_request() and response.frame == self.page.main_frame
-        fetched = request.resource_type == "fetch" and response.status in self.fetched
-        if not (navigation and response.status in self.expected) and not fetched:
+        # screener.js fetches each page after the first and swaps it in place.
+        fetched = request.resource_type == "fetch"
+        if not ((navigation or fetched) and response.status in self.expected):
             self.failed.append(f"{response.status} {request.method} {response.url}")
 
     def _request(self, request: Any) -> None:
         if not request.url.startswith((self.base, "data:")):
             self.foreign.append(request.url)
 
-    def expect_status(self, status: int, *, fetched: bool = False) -> None:
-        """Allow pages (never their stylesheets or images) that answer with ``status``; with
-        ``fetched``, also a page that kiosk mode's script fetched."""
+    def expect_status(self, status: int) -> None:
+        """Allow pages that answer with ``status``, loaded or fetched by screener.js to be
+        swapped in place (never their stylesheets or images)."""
         self.expected.add(status)
-        if fetched:
-            self.fetched.add(status)
 
     def assert_clean(self) -> None:
         """No console errors, no failed requests, nothing fetched from another host."""

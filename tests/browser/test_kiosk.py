@@ -1,4 +1,5 @@
-"""Kiosk mode in real Chromium: the inactivity dialog, wiping, history, touch targets, axe."""
+"""Kiosk mode in real Chromium: the inactivity dialog, wiping, history, touch targets, text
+sizes, axe."""
 
 from __future__ import annotations
 
@@ -155,7 +156,7 @@ def test_expired_answers_clear_the_screen(kiosk: Watched, kiosk_server: LiveServ
     in_scope(page)
     page.locator("main input[name=token]").evaluate("el => el.value = 'tampered'")
     page.get_by_label("No", exact=True).check()
-    kiosk.expect_status(400, fetched=True)
+    kiosk.expect_status(400)
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url(kiosk_server.url + "/")
     page.wait_for_selector("button:has-text('Start')")
@@ -177,6 +178,101 @@ def test_idle_warning_takes_focus_and_extends_again_and_again(
         page.get_by_role("button", name="I need more time").click()
         assert page.locator("dialog#kiosk-timeout[open]").count() == 0
         assert question_id(page) == "for_you", "the answers are still there"
+
+
+def test_finish_now_by_keyboard_and_for_screen_readers(
+    kiosk: Watched, kiosk_server: LiveServer
+) -> None:
+    """The dialog is named, described and modal; its two buttons are reached by Tab in
+    order; Enter means more time, and Space on "Finish now" clears the screen."""
+    page = kiosk.page
+    begin(page, kiosk_server.url)
+    in_scope(page)
+    page.wait_for_selector("dialog#kiosk-timeout[open]", timeout=6000)
+    dialog = page.get_by_role("dialog", name="Do you need more time?")
+    assert dialog.is_visible() and dialog.evaluate("d => d.matches(':modal')")
+    described = dialog.evaluate(
+        "d => document.getElementById(d.getAttribute('aria-describedby')).textContent"
+    )
+    assert described.startswith("For your privacy, this screen will clear in")
+    snapshot = dialog.aria_snapshot()
+    for line in (
+        '- dialog "Do you need more time?"',
+        '- button "I need more time"',
+        '- button "Finish now"',
+    ):
+        assert line in snapshot, snapshot
+    focused = "document.activeElement.textContent.trim()"
+    assert page.evaluate(focused) == "I need more time", "focus goes into the dialog"
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused) == "Finish now"
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate(focused) == "I need more time"
+    page.keyboard.press("Enter")
+    assert page.locator("dialog#kiosk-timeout[open]").count() == 0, "Enter: more time"
+    assert question_id(page) == "cannot_urinate", "the answers are still there"
+    # The countdown would clear the screen on its own: give it ten minutes, so that only
+    # "Finish now" can have done it (kiosk.js reads this when the dialog opens).
+    page.evaluate("document.body.dataset.kioskCountdown = '600'")
+    page.wait_for_selector("dialog#kiosk-timeout[open]", timeout=6000)
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused) == "Finish now"
+    with page.expect_request("**/finish", timeout=3000):
+        page.keyboard.press("Space")
+    at_start_with_nothing_behind(page)
+
+
+def test_finish_now_by_touch(kiosk: Watched, kiosk_server: LiveServer) -> None:
+    page = kiosk.page
+    begin(page, kiosk_server.url)
+    in_scope(page)
+    page.evaluate("document.body.dataset.kioskCountdown = '600'")  # only the tap clears it
+    page.wait_for_selector("dialog#kiosk-timeout[open]", timeout=6000)
+    buttons = page.locator("dialog#kiosk-timeout button")
+    boxes = [buttons.nth(i).bounding_box() for i in range(2)]
+    assert all(b and b["width"] >= 44 and b["height"] >= 44 for b in boxes)
+    assert boxes[0] and boxes[1] and abs(boxes[0]["y"] - boxes[1]["y"]) < 1, "side by side"
+    assert boxes[0]["x"] < boxes[1]["x"], "more time first"
+    with page.expect_request("**/finish", timeout=3000):
+        page.get_by_role("button", name="Finish now").tap()
+    at_start_with_nothing_behind(page)
+
+
+def font_size(page: Page, selector: str) -> list[float]:
+    sizes: list[float] = page.eval_on_selector_all(
+        selector, "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))"
+    )
+    assert sizes, selector
+    return sizes
+
+
+def test_kiosk_text_sizes_and_the_header_languages_line_up(
+    kiosk: Watched, kiosk_server: LiveServer
+) -> None:
+    page = kiosk.page
+    page.goto(kiosk_server.url + "/")
+    body = font_size(page, "body")[0]
+    assert body == 22
+    assert font_size(page, ".lead")[0] >= body, "the lead is at least the body's size"
+    begin(page, kiosk_server.url)
+    # "English" (text) and "Español" (a button): boxes and text on one line.
+    shown = page.evaluate("""() => [...document.querySelectorAll('header .languages li > *')]
+      .map(el => { const box = el.getBoundingClientRect(); const range = document.createRange();
+                   range.selectNodeContents(el); const text = range.getBoundingClientRect();
+                   return {what: el.textContent, middle: box.top + box.height / 2,
+                           height: box.height, top: text.top, bottom: text.bottom}; })""")
+    assert [item["what"] for item in shown] == ["English", "Español"]
+    english, spanish = shown
+    assert english["height"] >= 44 and spanish["height"] >= 44
+    for key in ("middle", "top", "bottom"):
+        assert abs(english[key] - spanish[key]) <= 1, (key, shown)
+    to_check(page, {})
+    for part in (".summary dt", ".summary__answer", ".summary .link-button"):
+        assert min(font_size(page, part)) >= body, f"check your answers: {part}"
+    page.get_by_role("button", name="See my result").click()
+    page.wait_for_selector(".outcome")
+    for part in (".summary dt", ".summary__answer"):
+        assert min(font_size(page, part)) >= body, f"the answers on the result: {part}"
 
 
 def test_expiry_returns_to_start_with_nothing_behind(

@@ -19,6 +19,7 @@ from tests.browser.test_pages import (
     walk,
     walk_to,
 )
+from tests.conftest import IN_SCOPE
 
 
 def tour(watched: Watched, base: str) -> Iterator[str]:
@@ -155,9 +156,17 @@ def test_nothing_scrolls_sideways_or_is_cut_off(
         context.close()
 
 
-WEIGH = """() => [...performance.getEntriesByType('navigation'),
-                   ...performance.getEntriesByType('resource')]
-                  .map(e => ({url: e.name, size: e.decodedBodySize}))"""
+# The page, then what it loads. With JavaScript, screener.js fetches each page after the
+# first and swaps it in place: the page is then the last one fetched, and what the first
+# page loaded (stylesheet, script) is what it needs, counted as on a first visit.
+WEIGH = """() => {
+  const loaded = performance.getEntriesByType('resource');
+  const fetched = loaded.filter(e => e.initiatorType === 'fetch');
+  const page = fetched.length ? fetched[fetched.length - 1]
+                              : performance.getEntriesByType('navigation')[0];
+  return [page, ...loaded.filter(e => e.initiatorType !== 'fetch')]
+    .map(e => ({url: e.name, size: e.decodedBodySize}));
+}"""
 
 
 def test_page_weight_and_requests(
@@ -181,3 +190,58 @@ def test_page_weight_and_requests(
         assert all(url.startswith(live.url) for url in urls), "no third-party resources"
         assert not any(url.endswith((".woff", ".woff2", ".ttf", ".otf")) for url in urls)
         assert page.evaluate("document.fonts.size") == 0, "no web fonts"
+
+
+@pytest.mark.parametrize("mode", ["kiosk", "embed"])
+def test_page_weight_on_a_kiosk_and_in_an_embedding_sites_frame(
+    chromium: Browser, mode: str, record_weight: dict[str, tuple[int, int]]
+) -> None:
+    """The same budget where a page loads more: the kiosk's script and styles, the frame's
+    script. Walked to the heaviest pages: Check your answers and the result with every
+    question asked ("Not sure" to each)."""
+    host = "https://health.example.org"
+    config = {"KIOSK": True} if mode == "kiosk" else {"EMBED_ORIGINS": [host]}
+    with LiveServer(config) as server:
+        context = chromium.new_context(viewport={"width": 1080, "height": 1200})
+        watched = Watched(context, server.url)
+        page = watched.page
+        known: dict[str, int] = {}
+        weights: dict[str, tuple[int, list[str]]] = {}
+
+        def weigh(name: str) -> None:
+            entries = page.evaluate(WEIGH)
+            for e in entries[1:]:
+                known[e["url"]] = max(known.get(e["url"], 0), int(e["size"]))
+            total = int(entries[0]["size"]) + sum(known[e["url"]] for e in entries[1:])
+            weights[name] = (total, [str(e["url"]) for e in entries])
+            record_weight[f"{mode}: {name}"] = (total, len(entries))
+
+        try:
+            page.goto(server.url + ("/" if mode == "kiosk" else f"/embed/?host={host}"))
+            weigh("start")
+            press(page, "Start")
+            weigh("question")
+            while (field := page.locator("form[action$='/answer'] input[name=question]")).count():
+                qid = str(field.get_attribute("value"))
+                page.locator(f"input[name=answer][value={IN_SCOPE.get(qid, 'unsure')}]").check()
+                press(page, "Continue")
+            assert h1(page) == "Check your answers"
+            weigh("check your answers")
+            press(page, "See my result")
+            weigh("result")
+            watched.assert_clean()
+        finally:
+            context.close()
+    for name, (_, urls) in weights.items():
+        assert len(urls) <= 3, (mode, name, urls)
+        assert all(url.startswith(server.url) for url in urls), "no third-party resources"
+    over = {name: round(total / 1024, 1) for name, (total, _) in weights.items()}
+    over = {name: size for name, size in over.items() if size >= 30}
+    if mode == "kiosk" and set(over) == {"check your answers"}:
+        # A known gap, not hidden: it must not grow while it is open (docs/performance.md).
+        assert over["check your answers"] < 33, over
+        pytest.xfail(
+            f"known gap: the kiosk's Check your answers with every question asked weighs "
+            f"{over['check your answers']} KB with the kiosk's script and styles (budget 30)"
+        )
+    assert over == {}, (mode, over)

@@ -36,6 +36,8 @@ def test_result_prints_on_one_page(watched: Watched, live: LiveServer) -> None:
     assert re.search(r"Screened on \d+ \w+ \d{4} at \d\d:\d\d", visible)
     assert re.search(r"prostate_massage version \d+\.\d+\.\d+, [0-9a-f]{12}", visible)
     assert "not a diagnosis" in visible
+    assert visible.count("have not yet been checked by a clinician") == 1, "the draft, once"
+    assert page.locator(".review-notice").is_visible()
     assert page.locator(".brand").is_visible(), "the service's name heads the printout"
     for hidden in ("footer", "form", "a.button", ".skip-link", ".back-form"):
         for i in range(page.locator(hidden).count()):

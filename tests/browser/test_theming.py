@@ -47,7 +47,7 @@ def test_brand_applies_without_template_changes(chromium: Browser, branded: Live
         logo = page.locator("img.brand__logo")
         assert logo.evaluate("img => img.complete && img.naturalWidth") == 40
         requests = page.evaluate("performance.getEntriesByType('resource').length + 1")
-        assert requests == 3, "the page, one stylesheet and the logo"
+        assert requests == 3, "the page, one stylesheet and the script (the logo is in the page)"
         weight = page.evaluate(
             "[...performance.getEntriesByType('navigation'), ...performance.getEntriesByType("
             "'resource')].reduce((n, e) => n + e.decodedBodySize, 0)"
