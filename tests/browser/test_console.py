@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 
 from screener.security import PERMISSIONS_POLICY
 from tests.browser.conftest import LiveServer
-from tests.browser.test_embed import HostSite
+from tests.browser.test_embed import HostSite, embedding_site
 from tests.browser.test_kiosk import KIOSK
 from tests.browser.test_pages import OUTCOMES, choose, press, question_id, walk
 from tests.conftest import IN_SCOPE
@@ -100,13 +100,8 @@ def kiosk_server() -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="module")
 def embed_sites() -> Iterator[tuple[HostSite, LiveServer]]:
-    """A host site on the allow-list, and Screener on 127.0.0.1 that it may embed."""
-    site = HostSite()
-    with LiveServer({"EMBED_ORIGINS": [site.origin]}) as screener:
-        site.screener = screener.url
-        yield site, screener
-    site.server.shutdown()
-    site.server.server_close()
+    with embedding_site() as pair:
+        yield pair
 
 
 def test_the_collector_sees_a_header_chromium_does_not_know(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,6 +43,17 @@ class HostSite:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.origin = f"http://localhost:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@contextlib.contextmanager
+def embedding_site() -> Iterator[tuple[HostSite, LiveServer]]:
+    """A host site on the allow-list, and Screener on 127.0.0.1 that it may embed."""
+    site = HostSite()
+    with LiveServer({"EMBED_ORIGINS": [site.origin]}) as screener:
+        site.screener = screener.url
+        yield site, screener
+    site.server.shutdown()
+    site.server.server_close()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Error, Page, Playwright
 
 from tests.browser.conftest import CHROMIUM, FLAGS, LiveServer, Watched
-from tests.browser.test_embed import HostSite, screener_frame
+from tests.browser.test_embed import HostSite, embedding_site, screener_frame
 from tests.browser.test_kiosk import no_answers_left
 from tests.browser.test_pages import OUTCOMES, SHOWN, choose, h1, press, start, walk
 from tests.conftest import IN_SCOPE
@@ -219,12 +219,8 @@ def test_without_javascript_the_browser_asks_to_resubmit(
 
 @pytest.fixture(scope="module")
 def framed() -> Iterator[tuple[HostSite, LiveServer]]:
-    site = HostSite()
-    with LiveServer({"EMBED_ORIGINS": [site.origin]}) as screener:
-        site.screener = screener.url
-        yield site, screener
-    site.server.shutdown()
-    site.server.server_close()
+    with embedding_site() as pair:
+        yield pair
 
 
 def test_back_and_forward_in_an_embedding_sites_page(
